@@ -1,0 +1,5 @@
+"""Allow ``python -m eventchat``."""
+
+from eventchat.cli import main
+
+main()

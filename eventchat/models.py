@@ -1,0 +1,100 @@
+"""Pydantic models shared by the events API, its store and its client.
+
+These are the REST contract (DESIGN.md "REST API v1"): the service serialises them, the client
+validates responses against them, and the store returns them. Fields the data lacks are ``None``,
+never invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SEARCH_LIMIT_MAX = 50
+SEARCH_LIMIT_DEFAULT = 10
+
+
+class Event(BaseModel):
+    """One event, as the search endpoint returns it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(description="Stable id derived from the source data.")
+    name: str
+    start: str = Field(description="ISO 8601 date or date-time.")
+    end: str | None = Field(default=None, description="ISO 8601 date or date-time.")
+    venue: str | None = None
+    address: str | None = None
+    locality: str | None = None
+    region: str | None = None
+    country: str | None = Field(default=None, description="Display name of the country.")
+    country_code: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code.")
+    online: bool = False
+    tags: list[str] = Field(default_factory=list)
+    description: str | None = None
+    source: str | None = None
+
+
+class EventLinks(BaseModel):
+    """Links and images for one event, as the enrichment endpoint returns them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    url: str | None = None
+    images: list[str] = Field(default_factory=list)
+    cfp_url: str | None = None
+    cfp_end_date: str | None = None
+    social: list[str] = Field(default_factory=list)
+
+
+class EventDetail(Event):
+    """One event with its links: ``GET /v1/events/{id}`` and the unit of import."""
+
+    links: EventLinks | None = None
+
+
+class SearchQuery(BaseModel):
+    """The parameters of ``GET /v1/events/search``."""
+
+    q: str = ""
+    locality: str | None = None
+    country: str | None = Field(
+        default=None, description="A country name, a common alias, or an ISO 3166 alpha-2 code."
+    )
+    tags: list[str] = Field(default_factory=list)
+    start_after: dt.date | None = None
+    start_before: dt.date | None = None
+    online: bool | None = None
+    limit: int = Field(default=SEARCH_LIMIT_DEFAULT, ge=1, le=SEARCH_LIMIT_MAX)
+    offset: int = Field(default=0, ge=0)
+
+
+class SearchPage(BaseModel):
+    """One page of search results; ``total`` counts every match, ``count`` this page."""
+
+    total: int
+    count: int
+    offset: int
+    events: list[Event]
+
+
+class LinksResponse(BaseModel):
+    """The body of ``GET /v1/events/links``; unknown ids are absent."""
+
+    links: list[EventLinks]
+
+
+def stable_id(name: str, start: str, url: str | None) -> str:
+    """A stable event id derived from the source data: the same (name, start, url) gives the same id.
+
+    Twelve hex digits of SHA-1 over the normalised fields: short enough for a model to copy, and
+    with about 6,000 bundled events a collision is vanishingly unlikely (~1e-10).
+    """
+    import hashlib
+
+    key = "\x1f".join(
+        part.strip().casefold() for part in (name, start[:10], (url or "").rstrip("/"))
+    )
+    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
