@@ -25,7 +25,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from eventchat.errors import ConfigError
+from eventchat.errors import ConfigError, UsageError
 
 OutputFormat = Literal["auto", "rich", "markdown", "json", "jsonl"]
 ApiKind = Literal["eventchat", "eventchat-v0"]
@@ -178,7 +178,10 @@ def load_settings(
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "?"
         where = {"flag": "the command line", "env": "the environment", "config": str(path)}
-        src = where.get(origin.get(field, "default"), "defaults")
+        source = origin.get(field, "default")
+        if source == "flag":
+            raise UsageError(f"invalid --{field.replace('_', '-')}: {err['msg']}") from exc
+        src = where.get(source, "defaults")
         raise ConfigError(f"invalid setting {field!r} from {src}: {err['msg']}") from exc
     for name in Settings.model_fields:
         origin.setdefault(name, "default")

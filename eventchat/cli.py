@@ -1,0 +1,127 @@
+"""The command line: parse, build Settings, wire the objects, run one core function, exit.
+
+Errors from anywhere below arrive as EventchatError and leave as one line on stderr with the
+exit status the exception tree names; ``--traceback`` shows the raw exception instead. Imports of
+heavy modules (openai, fastapi, prompt_toolkit, rich.markdown) happen inside commands so that
+``--help`` and ``--version`` stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from eventchat import __version__
+from eventchat.errors import EventchatError, ExitStatus
+
+app = typer.Typer(
+    name="eventchat",
+    help="Ask about tech events in your terminal. Without -q and with a terminal, opens a chat.",
+    add_completion=False,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+    # Plain click help: rich help would import rich.markdown on every --help (slow start).
+    rich_markup_mode=None,
+)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="Config file (default: XDG config dir).")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"eventchat {__version__}")
+        raise typer.Exit()
+
+
+def fail(error: EventchatError, *, traceback: bool = False) -> NoReturn:
+    """Print one line for ``error`` on stderr and exit with its status."""
+    if traceback:
+        raise error
+    sys.stderr.write(f"eventchat: error: {error.message}\n")
+    raise typer.Exit(int(error.exit_status))
+
+
+@app.callback()
+def main_command(
+    ctx: typer.Context,
+    question: Annotated[
+        str | None, typer.Option("-q", "--question", help="Ask one question and exit.")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Chat model name.")] = None,
+    api_url: Annotated[
+        str | None, typer.Option("--api-url", help="Events API URL (default: embedded).")
+    ] = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="Today's date for the model, YYYY-MM-DD.")
+    ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="rich, markdown, json or jsonl (default: auto)."),
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Short for --format json.")] = False,
+    no_stdin: Annotated[
+        bool, typer.Option("--no-stdin", help="Do not read standard input with -q.")
+    ] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colours.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Trace tool calls on stderr.")
+    ] = False,
+    config: ConfigOpt = None,
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Show the full traceback on errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Ask about tech events: `eventchat -q "..."`, `echo "..." | eventchat`, or a chat."""
+    ctx.obj = {"config": config, "traceback": traceback}
+    if ctx.invoked_subcommand is not None:
+        return
+    flags: dict[str, Any] = {
+        "model": model,
+        "api_url": api_url,
+        "today": today,
+        "format": "json" if json_output else output_format,
+        "no_color": True if no_color else None,
+    }
+    from eventchat import session
+
+    try:
+        settings = session.settings_from(flags, config)
+        status = session.main(settings, question, no_stdin=no_stdin, verbose=verbose)
+    except EventchatError as exc:
+        fail(exc, traceback=traceback)
+    raise typer.Exit(int(status))
+
+
+@app.command("config")
+def config_command(ctx: typer.Context) -> None:
+    """Show the effective settings and where each came from (the API key masked)."""
+    from eventchat.settings import describe, load_settings
+
+    try:
+        settings, origin = load_settings({}, ctx.obj["config"])
+    except EventchatError as exc:
+        fail(exc, traceback=ctx.obj["traceback"])
+    rows = describe(settings, origin)
+    width = max(len(row.name) for row in rows)
+    for row in rows:
+        typer.echo(f"{row.name:<{width}}  {row.value or '-'}  ({row.source})")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("\neventchat: interrupted\n")
+        raise SystemExit(int(ExitStatus.INTERRUPTED)) from None
+
