@@ -99,6 +99,15 @@ def main_command(
         status = session.main(settings, question, no_stdin=no_stdin, verbose=verbose)
     except EventchatError as exc:
         fail(exc, traceback=traceback)
+    except Exception as exc:
+        if traceback:
+            raise
+        # A bug, not a user error: still one line, and the way to see more.
+        sys.stderr.write(
+            f"eventchat: internal error: {type(exc).__name__}: {exc} — "
+            "rerun with --traceback and report it\n"
+        )
+        raise typer.Exit(int(ExitStatus.ERROR)) from None
     raise typer.Exit(int(status))
 
 

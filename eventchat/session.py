@@ -133,9 +133,10 @@ async def run_turn(engine: ChatEngine, text: str, renderer: Renderer) -> ExitSta
 
 async def ask_once(settings: Settings, text: str, *, verbose: bool) -> ExitStatus:
     """One question, one streamed answer."""
-    from eventchat.render import GroundedLinks
     from eventchat.runtime import open_runtime
 
     async with open_runtime(settings) as runtime:
+        from eventchat.render import GroundedLinks
+
         renderer = make_turn_renderer(settings, text, GroundedLinks(), verbose=verbose)
         return await run_turn(runtime.engine, text, renderer)
