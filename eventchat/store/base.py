@@ -1,0 +1,49 @@
+"""The Store protocol: what the events API needs from a database.
+
+SQLite (``sqlite.py``) implements it for the embedded default; a PostgreSQL store can implement
+the same methods with a tsvector column. Implementations are safe to call from several threads
+(FastAPI runs sync routes in a thread pool).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
+
+
+class Store(Protocol):
+    """Events storage with full-text search.
+
+    Search semantics every backend keeps: ``q`` is free text, each word must match (AND),
+    stemmed; ``locality`` matches case- and accent-insensitively; ``country`` is resolved to an
+    ISO alpha-2 code (UnknownCountryError when unknown); every tag in ``tags`` must be present
+    (AND, case-insensitive); ``start_after`` keeps events that end on or after that date (an
+    event under way counts); ``start_before`` keeps events that start on or before it. Results
+    are ranked by relevance when ``q`` has words, else by start date; ``total`` is exact.
+    """
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        """One page of events matching ``query``."""
+        ...
+
+    def links(self, ids: Sequence[str]) -> list[EventLinks]:
+        """Links for the known ids among ``ids``, in request order; unknown ids are absent."""
+        ...
+
+    def get(self, event_id: str) -> EventDetail | None:
+        """One event with its links, or None."""
+        ...
+
+    def count(self) -> int:
+        """How many events the store holds."""
+        ...
+
+    def upsert(self, events: Iterable[EventDetail]) -> int:
+        """Insert or replace events by id in one transaction; return how many were written."""
+        ...
+
+    def close(self) -> None:
+        """Release every connection."""
+        ...
