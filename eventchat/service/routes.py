@@ -1,0 +1,160 @@
+"""The routes of REST API v1: thin functions from query parameters to store calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from eventchat.models import (
+    SEARCH_LIMIT_DEFAULT,
+    SEARCH_LIMIT_MAX,
+    EventDetail,
+    LinksResponse,
+    SearchPage,
+    SearchQuery,
+)
+from eventchat.service.schemas import ErrorBody, Health, ParameterError
+from eventchat.store.base import Store
+
+MAX_LINK_IDS = 100
+MAX_OFFSET = 1_000_000
+
+router = APIRouter()
+_ERRORS: dict[int | str, dict[str, object]] = {
+    422: {"model": ErrorBody, "description": "A parameter is invalid; `detail` names it."},
+    503: {"model": ErrorBody, "description": "The events database failed."},
+}
+
+
+def get_store(request: Request) -> Store:
+    """The store the app was created with."""
+    store: Store = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def _split(values: list[str]) -> list[str]:
+    """Repeated values, each of which may also be a comma-separated list."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@router.get(
+    "/v1/events/search",
+    response_model=SearchPage,
+    responses=_ERRORS,
+    summary="Search events",
+    tags=["events"],
+)
+def search(
+    *,
+    store: StoreDep,
+    q: Annotated[
+        str,
+        Query(
+            description="Free text; every word must match name, tags, place or description "
+            "(stemmed: 'conference' matches 'conferences'). Operators are plain words.",
+            examples=["python"],
+        ),
+    ] = "",
+    locality: Annotated[
+        str | None,
+        Query(description="City, case- and accent-insensitive.", examples=["Berlin"]),
+    ] = None,
+    country: Annotated[
+        str | None,
+        Query(
+            description="Country name, alias (UK, U.S.A., Deutschland) or ISO 3166 code.",
+            examples=["DE"],
+        ),
+    ] = None,
+    tags: Annotated[
+        list[str],
+        Query(
+            description="Topic tags; repeat or comma-separate. Every tag must be present.",
+            examples=[["javascript"]],
+        ),
+    ] = [],  # noqa: B006 - FastAPI copies the default per request
+    start_after: Annotated[
+        dt.date | None,
+        Query(description="Events ending on or after this date (under way counts)."),
+    ] = None,
+    start_before: Annotated[
+        dt.date | None, Query(description="Events starting on or before this date.")
+    ] = None,
+    online: Annotated[
+        bool | None,
+        Query(description="true: can be attended online (incl. hybrid); false: in person only."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=SEARCH_LIMIT_MAX)] = SEARCH_LIMIT_DEFAULT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> SearchPage:
+    """Events matching the text and filters: by relevance (BM25) with `q`, else by start date."""
+    query = SearchQuery(
+        q=q,
+        locality=locality,
+        country=country,
+        tags=_split(tags),
+        start_after=start_after,
+        start_before=start_before,
+        online=online,
+        limit=limit,
+        offset=offset,
+    )
+    return store.search(query)
+
+
+@router.get(
+    "/v1/events/links",
+    response_model=LinksResponse,
+    responses=_ERRORS,
+    summary="Links and images for events",
+    tags=["events"],
+)
+def links(
+    store: StoreDep,
+    ids: Annotated[
+        str,
+        Query(
+            description=f"Comma-separated event ids (at most {MAX_LINK_IDS}); unknown ids are "
+            "absent from the result.",
+            examples=["9e2aae00f20d,198b7f45ce4a"],
+        ),
+    ],
+) -> LinksResponse | JSONResponse:
+    """The enrichment endpoint: url, images, CfP and social links per event."""
+    wanted = _split([ids])
+    if len(wanted) > MAX_LINK_IDS:
+        message = f"at most {MAX_LINK_IDS} ids per request, got {len(wanted)}"
+        body = ErrorBody(
+            detail=f"query parameter 'ids': {message}",
+            errors=[ParameterError(parameter="ids", message=message)],
+        )
+        return JSONResponse(status_code=422, content=body.model_dump())
+    return LinksResponse(links=store.links(wanted))
+
+
+@router.get(
+    "/v1/events/{event_id}",
+    response_model=EventDetail,
+    responses={404: {"model": ErrorBody, "description": "No event has this id."}, **_ERRORS},
+    summary="One event with its links",
+    tags=["events"],
+)
+def get_event(store: StoreDep, event_id: str) -> EventDetail | JSONResponse:
+    """One event by id, with its links."""
+    event = store.get(event_id)
+    if event is None:
+        body = ErrorBody(detail=f"no event with id {event_id!r}")
+        return JSONResponse(status_code=404, content=body.model_dump(exclude={"errors"}))
+    return event
+
+
+@router.get("/healthz", response_model=Health, summary="Liveness and event count", tags=["meta"])
+def healthz(store: StoreDep) -> Health:
+    """The API is up; `events` is how many events the store holds."""
+    return Health(events=store.count())
