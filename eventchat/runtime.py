@@ -50,11 +50,14 @@ async def open_events_client(settings: Settings) -> AsyncIterator[EventsClient]:
     import httpx2
 
     from eventchat.client.rest import RestEventsClient
+    from eventchat.client.v0 import V0EventsClient
 
     timeout = httpx2.Timeout(settings.api_timeout)
+    client: EventsClient
     if settings.api_url:
         http = httpx2.AsyncClient(base_url=settings.api_url, timeout=timeout)
-        client = RestEventsClient(http, label=settings.api_url)
+        kind = V0EventsClient if settings.api_kind == "eventchat-v0" else RestEventsClient
+        client = kind(http, label=settings.api_url)
     else:
         from eventchat.service import create_app
         from eventchat.store import open_store

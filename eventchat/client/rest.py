@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx2
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter
 
-from eventchat.errors import (
-    EventsAPIConnectError,
-    EventsAPIResponseError,
-    EventsAPIStatusError,
-)
+from eventchat.client import http
+from eventchat.errors import EventsAPIStatusError
 from eventchat.models import EventDetail, EventLinks, LinksResponse, SearchPage, SearchQuery
 
-ModelT = TypeVar("ModelT", bound=BaseModel)
+_PAGE = TypeAdapter(SearchPage)
+_LINKS = TypeAdapter(LinksResponse)
+_DETAIL = TypeAdapter(EventDetail)
 
 
 def query_params(query: SearchQuery) -> list[tuple[str, str]]:
@@ -23,10 +22,10 @@ def query_params(query: SearchQuery) -> list[tuple[str, str]]:
     params: list[tuple[str, str]] = [("q", query.q), ("limit", str(query.limit))]
     if query.offset:
         params.append(("offset", str(query.offset)))
-    for name in ("locality", "country"):
-        value = getattr(query, name)
-        if value:
-            params.append((name, value))
+    if query.locality:
+        params.append(("locality", query.locality))
+    if query.country:
+        params.append(("country", query.country))
     params.extend(("tags", tag) for tag in query.tags)
     if query.start_after:
         params.append(("start_after", query.start_after.isoformat()))
@@ -44,71 +43,30 @@ class RestEventsClient:
     ``httpx2.ASGITransport`` over the FastAPI app, so no socket is opened.
     """
 
-    def __init__(self, http: httpx2.AsyncClient, *, label: str | None = None) -> None:
-        self._http = http
-        self.label = label or str(http.base_url)
+    def __init__(self, client: httpx2.AsyncClient, *, label: str | None = None) -> None:
+        self._http = client
+        self.label = label or str(client.base_url)
 
     async def search(self, query: SearchQuery) -> SearchPage:
-        return await self._get("/v1/events/search", query_params(query), SearchPage)
+        response = await http.get(self._http, self.label, "/v1/events/search", query_params(query))
+        return http.parse(_PAGE, response, self.label)
 
     async def links(self, ids: Sequence[str]) -> list[EventLinks]:
         if not ids:
             return []
-        page = await self._get("/v1/events/links", [("ids", ",".join(ids))], LinksResponse)
-        return page.links
+        params = [("ids", ",".join(ids))]
+        response = await http.get(self._http, self.label, "/v1/events/links", params)
+        return http.parse(_LINKS, response, self.label).links
 
     async def get(self, event_id: str) -> EventDetail | None:
+        path = f"/v1/events/{quote(event_id, safe='')}"
         try:
-            return await self._get(f"/v1/events/{_path_segment(event_id)}", [], EventDetail)
+            response = await http.get(self._http, self.label, path, [])
         except EventsAPIStatusError as exc:
             if exc.status_code == 404:
                 return None
             raise
+        return http.parse(_DETAIL, response, self.label)
 
     async def aclose(self) -> None:
         await self._http.aclose()
-
-    async def _get(
-        self, path: str, params: list[tuple[str, str]], model: type[ModelT]
-    ) -> ModelT:
-        try:
-            response = await self._http.get(path, params=params)
-        except httpx2.TimeoutException as exc:
-            raise EventsAPIConnectError(
-                f"events API at {self.label} timed out — raise api_timeout or try again"
-            ) from exc
-        except httpx2.TransportError as exc:
-            raise EventsAPIConnectError(
-                f"events API at {self.label} could not be reached ({exc}) — "
-                "is `eventchat serve` running, and is api_url right?"
-            ) from exc
-        if response.is_error:
-            raise EventsAPIStatusError(
-                f"events API at {self.label} answered {response.status_code} for {path}"
-                f"{_detail(response)}",
-                response.status_code,
-            )
-        try:
-            return model.model_validate_json(response.content)
-        except ValidationError as exc:
-            raise EventsAPIResponseError(
-                f"events API at {self.label} sent an unexpected body for {path} "
-                f"({exc.error_count()} problems) — is api_url an eventchat API?"
-            ) from exc
-
-
-def _path_segment(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="")
-
-
-def _detail(response: httpx2.Response) -> str:
-    try:
-        body: Any = response.json()
-    except ValueError:
-        return ""
-    detail = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(detail, str):
-        return f": {detail[:200]}"
-    return ""
