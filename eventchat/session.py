@@ -55,8 +55,7 @@ def read_piped_stdin(stream: IO[str], *, wait: bool) -> str | None:
         ready, _, _ = select.select([stream], [], [], STDIN_WAIT_SECONDS)
         if not ready:
             return None
-    text = stream.read(MAX_STDIN_BYTES)
-    return text
+    return stream.read(MAX_STDIN_BYTES)
 
 
 def compose_question(question: str | None, piped: str | None) -> str:

@@ -55,7 +55,8 @@ COMMANDS = CommandRegistry()
 @COMMANDS.command("help")
 def help_command(repl: Repl, _arg: str) -> None:
     """Show the commands and the keys."""
-    repl.info("\n".join([*COMMANDS.help_lines(), "Ctrl-C cancels an answer; Ctrl-D or /exit quits."]))
+    keys = "Ctrl-C cancels an answer; Ctrl-D or /exit quits."
+    repl.info("\n".join([*COMMANDS.help_lines(), keys]))
 
 
 @COMMANDS.command("clear")

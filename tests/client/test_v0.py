@@ -44,7 +44,8 @@ async def test_search_maps_rows_and_keeps_one_row_per_date(v0: V0EventsClient) -
     assert first.country == "United Kingdom"
     assert first.locality == "London"
     assert first.source == "eventchat-v0"
-    assert first.description is not None and "meditation" in first.description
+    assert first.description is not None
+    assert "meditation" in first.description
 
 
 async def test_locality_joins_the_text_and_country_passes_unchanged(
@@ -87,7 +88,8 @@ async def test_get_knows_events_seen_in_a_search(v0: V0EventsClient) -> None:
     detail = await v0.get("4256334")
     assert detail is not None
     assert detail.name == "Introduction to Meditation"
-    assert detail.links is not None and detail.links.url is not None
+    assert detail.links is not None
+    assert detail.links.url is not None
 
 
 async def test_wrong_shape_is_a_response_error() -> None:
