@@ -59,6 +59,10 @@ def search(
             description="Free text; every word must match name, tags, place or description "
             "(stemmed: 'conference' matches 'conferences'). Operators are plain words.",
             examples=["python"],
+            openapi_examples={
+                "topic": {"summary": "a topic", "value": "python"},
+                "phrase": {"summary": "words from a name", "value": "node.js conference"},
+            },
         ),
     ] = "",
     locality: Annotated[
@@ -70,6 +74,10 @@ def search(
         Query(
             description="Country name, alias (UK, U.S.A., Deutschland) or ISO 3166 code.",
             examples=["DE"],
+            openapi_examples={
+                "code": {"summary": "ISO code", "value": "DE"},
+                "alias": {"summary": "an alias", "value": "U.K."},
+            },
         ),
     ] = None,
     tags: Annotated[
