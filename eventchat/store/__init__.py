@@ -19,11 +19,13 @@ from eventchat.store.base import Store
 from eventchat.store.bundled import DATA_DIR, dataset_version, read_dataset
 from eventchat.store.countries import Country, UnknownCountryError, find_country, resolve_country
 from eventchat.store.sqlite import SQLiteStore
+from eventchat.store.stats import StoreStats
 
 __all__ = [
     "Country",
     "SQLiteStore",
     "Store",
+    "StoreStats",
     "UnknownCountryError",
     "build_database",
     "default_database_path",

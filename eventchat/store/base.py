@@ -7,10 +7,12 @@ the same methods with a tsvector column. Implementations are safe to call from s
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
+from eventchat.store.stats import StoreStats
 
 
 class Store(Protocol):
@@ -38,6 +40,10 @@ class Store(Protocol):
 
     def count(self) -> int:
         """How many events the store holds."""
+        ...
+
+    def stats(self, today: dt.date | None = None) -> StoreStats:
+        """Counts by source, country, tag and year; date range; events ending on/after today."""
         ...
 
     def upsert(self, events: Iterable[EventDetail]) -> int:

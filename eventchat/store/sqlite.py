@@ -8,6 +8,7 @@ explicit transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sqlite3
 import threading
@@ -21,6 +22,7 @@ from eventchat.store.countries import resolve_country
 from eventchat.store.fts import clean_text, fold, match_expression
 from eventchat.store.rows import COLUMNS, LINK_COLUMNS, to_detail, to_event, to_links, to_row
 from eventchat.store.schema import migrate, transaction
+from eventchat.store.stats import StoreStats, compute_stats
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -155,6 +157,11 @@ class SQLiteStore:
     def count(self) -> int:
         """How many events the store holds."""
         return int(self._db().execute("SELECT count(*) FROM events").fetchone()[0])
+
+    @_guard
+    def stats(self, today: dt.date | None = None) -> StoreStats:
+        """Counts by source, country, tag and year, the date range, and events still to come."""
+        return compute_stats(self._db(), today or dt.date.today())
 
     @_guard
     def upsert(self, events: Iterable[EventDetail]) -> int:

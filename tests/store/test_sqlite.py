@@ -164,3 +164,25 @@ def test_threads_share_one_store(small: SQLiteStore) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         totals = list(pool.map(lambda _: small.search(SearchQuery(q="python")).total, range(16)))
     assert totals == [6] * 16
+
+
+def test_stats_count_by_source_country_tag_and_year(small: SQLiteStore) -> None:
+    stats = small.stats(today=dt.date(2026, 4, 15))
+    assert stats.events == 6
+    assert stats.upcoming == 4  # pycon (ends 04-17), online, jsconf, zurich
+    assert stats.online == 1
+    assert (stats.first_start, stats.last_start) == ("2025-11-01", "2026-09-01")
+    assert stats.by_country == {"DE": 2, "CH": 1, "HU": 1, "US": 1}
+    assert stats.by_tag == {"python": 5, "data": 1, "javascript": 1}
+    assert stats.by_year == {"2025": 1, "2026": 5}
+    assert stats.by_source == {"unknown": 6}
+
+
+def test_stats_of_the_bundled_database(store: SQLiteStore) -> None:
+    stats = store.stats(today=dt.date(2026, 1, 1))
+    assert stats.events == 6006
+    assert stats.by_source == {"confs.tech": 6006}
+    assert stats.dataset_version is not None
+    assert stats.dataset_version.startswith("sha256:")
+    assert sum(stats.by_year.values()) == 6006
+    assert next(iter(stats.by_country)) == "US"
