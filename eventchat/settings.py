@@ -58,32 +58,58 @@ class Settings(BaseSettings):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     openai_base_url: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("EVENTCHAT_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url"),
+        validation_alias=AliasChoices(
+            "EVENTCHAT_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url"
+        ),
         description="Base URL of the OpenAI-compatible API; empty means api.openai.com.",
     )
     openai_api_key: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("EVENTCHAT_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"),
+        validation_alias=AliasChoices(
+            "EVENTCHAT_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"
+        ),
         description="API key of the model API (a secret: masked in `eventchat config`).",
     )
-    model_timeout: float = Field(default=60.0, gt=0, description="Seconds before a model request fails.")
-    max_retries: int = Field(default=2, ge=0, le=10, description="Retries of a failed model request.")
-    stream: bool = Field(default=True, description="Stream completions (off for servers that cannot).")
+    model_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds before a model request fails."
+    )
+    max_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a failed model request."
+    )
+    stream: bool = Field(
+        default=True, description="Stream completions (off for servers that cannot)."
+    )
     api_url: str = Field(default="", description="Events API base URL; empty = the embedded API.")
     api_kind: ApiKind = Field(default="eventchat", description="REST contract spoken at api_url.")
-    api_timeout: float = Field(default=10.0, gt=0, description="Seconds before an events request fails.")
-    database: str = Field(default="", description="SQLite path or postgresql:// URL; empty = default.")
+    api_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds before an events request fails."
+    )
+    database: str = Field(
+        default="", description="SQLite path or postgresql:// URL; empty = default."
+    )
     max_tool_rounds: int = Field(default=5, ge=1, le=20)
     history_token_budget: int = Field(default=16_000, ge=1_000)
-    search_limit: int = Field(default=10, ge=1, le=50, description="Events per search for the model.")
-    description_chars: int = Field(default=280, ge=0, description="Description length in tool results.")
-    today: dt.date | None = Field(default=None, description="Today's date for the model (YYYY-MM-DD).")
-    format: OutputFormat = Field(default="auto", description="auto = rich on a terminal, else markdown.")
+    search_limit: int = Field(
+        default=10, ge=1, le=50, description="Events per search for the model."
+    )
+    description_chars: int = Field(
+        default=280, ge=0, description="Description length in tool results."
+    )
+    today: dt.date | None = Field(
+        default=None, description="Today's date for the model (YYYY-MM-DD)."
+    )
+    format: OutputFormat = Field(
+        default="auto", description="auto = rich on a terminal, else markdown."
+    )
     no_color: bool = Field(
         default=False,
         validation_alias=AliasChoices("EVENTCHAT_NO_COLOR", "NO_COLOR", "no_color"),
     )
     log_file: Path | None = Field(default=None, description="JSON-lines transcript of requests.")
+    data_update_url: str = Field(
+        default="https://raw.githubusercontent.com/tech-conferences/conference-data/main/conferences",
+        description="Where `eventchat data update` downloads confs.tech topic files from.",
+    )
 
     secret_fields: ClassVar[frozenset[str]] = frozenset({"openai_api_key"})
 
@@ -121,7 +147,9 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML ({exc}) — fix or remove it") from exc
+        raise ConfigError(
+            f"config file {path} is not valid TOML ({exc}) — fix or remove it"
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path} ({exc.strerror})") from exc
     unknown = sorted(set(data) - set(Settings.model_fields))

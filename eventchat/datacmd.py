@@ -1,0 +1,76 @@
+"""The cores of ``eventchat data import|stats|update``: each opens the store, works, reports."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from eventchat.settings import Settings
+
+
+def _err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def run_update(settings: Settings, *, years: list[int] | None = None) -> int:
+    """Download this year's and next year's confs.tech files and upsert them; return the count."""
+    import httpx2
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from eventchat.store import open_store
+    from eventchat.store.update import TOPICS, fetch_confs_tech
+
+    today = settings.effective_today()
+    wanted = years or [today.year, today.year + 1]
+    console = Console(stderr=True, no_color=settings.no_color)
+
+    async def download() -> tuple[int, int, list[str], list[object]]:
+        timeout = httpx2.Timeout(settings.api_timeout)
+        async with httpx2.AsyncClient(timeout=timeout, follow_redirects=True) as http:
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task("Downloading confs.tech", total=len(wanted) * len(TOPICS))
+                report = await fetch_confs_tech(
+                    http,
+                    settings.data_update_url,
+                    wanted,
+                    advance=lambda: progress.advance(task),
+                )
+        return report.files, report.missing, report.problems, list(report.events)
+
+    files, missing, problems, events = asyncio.run(download())
+    for problem in problems:
+        _err(f"eventchat: warning: {problem}")
+    store = open_store(settings.database)
+    try:
+        written = store.upsert(events)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    years_text = ", ".join(str(y) for y in wanted)
+    _err(
+        f"updated {written:,} events from {files} files for {years_text}"
+        f" ({missing} topic files not published)"
+    )
+    return written
+
+
+def database_label(settings: Settings) -> str:
+    """The database a data command works on, for messages."""
+    if settings.database:
+        return settings.database
+    from eventchat.store import default_database_path
+
+    return str(default_database_path())
+
+
+def resolve_files(paths: list[Path]) -> list[Path]:
+    """Expand directories to the files in them (sorted), keep files as given."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file()))
+        else:
+            files.append(path)
+    return files

@@ -1,0 +1,87 @@
+"""``eventchat serve``: a real uvicorn process on loopback, stopped by SIGTERM and Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(database: Path, port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "eventchat",
+            "serve",
+            "--port",
+            str(port),
+            "--database",
+            str(database),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            if httpx2.get(url, timeout=1).status_code == 200:
+                return
+        except httpx2.TransportError:
+            time.sleep(0.1)
+    pytest.fail("eventchat serve did not come up in 30 s")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_answers_and_stops_gracefully(bundled_database_file: Path, stop: int) -> None:
+    port = free_port()
+    proc = start(bundled_database_file, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{base}/healthz", proc)
+        page = httpx2.get(
+            f"{base}/v1/events/search", params={"q": "javascript", "country": "DE"}, timeout=5
+        ).json()
+        assert page["total"] > 0
+        assert all(e["country_code"] == "DE" for e in page["events"])
+        proc.send_signal(stop)
+        _out, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    first = err.splitlines()[0]
+    assert first.startswith(f"eventchat events API on http://127.0.0.1:{port}")
+    assert "events" in first
+    assert "Traceback" not in err
+
+
+def test_serve_on_a_busy_port_is_one_line(bundled_database_file: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = start(bundled_database_file, port)
+        _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.strip() == (
+        f"eventchat: error: cannot listen on 127.0.0.1:{port} (Address already in use)"
+        " — pick another with --port"
+    )
