@@ -126,6 +126,110 @@ def config_command(ctx: typer.Context) -> None:
         typer.echo(f"{row.name:<{width}}  {row.value or '-'}  ({row.source})")
 
 
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database", help="SQLite path or postgresql:// URL (default: the embedded one)."
+    ),
+]
+
+
+def _settings(ctx: typer.Context, flags: dict[str, Any]) -> Any:
+    from eventchat.settings import load_settings
+
+    settings, _origin = load_settings(flags, ctx.obj["config"])
+    return settings
+
+
+@app.command("serve")
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to bind; loopback unless told.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=0, max=65535)] = 8765,
+    database: DatabaseOpt = None,
+) -> None:
+    """Serve the events REST API over HTTP (OpenAPI docs at /docs)."""
+    from eventchat.service.serve import serve
+
+    try:
+        settings = _settings(ctx, {"database": database})
+        serve(settings.database, host, port)
+    except EventchatError as exc:
+        fail(exc, traceback=ctx.obj["traceback"])
+
+
+@app.command("search")
+def search_command(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Free text; may be empty.")] = "",
+    country: Annotated[str | None, typer.Option(help="Country name, alias or ISO code.")] = None,
+    locality: Annotated[str | None, typer.Option(help="City.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tag; repeatable.")] = None,
+    start_after: Annotated[
+        str | None, typer.Option("--from", help="Events on or after this date (default: today).")
+    ] = None,
+    start_before: Annotated[
+        str | None, typer.Option("--to", help="Events starting on or before this date.")
+    ] = None,
+    online: Annotated[
+        bool | None, typer.Option("--online/--in-person", help="Only online / in-person events.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Events per page (1-50).")] = 10,
+    offset: Annotated[int, typer.Option(help="Skip this many events.")] = 0,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json, jsonl or markdown (default: table on a terminal, json when piped).",
+        ),
+    ] = None,
+    api_url: Annotated[str | None, typer.Option("--api-url", help="Events API URL.")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Search events directly, without a model (no API key needed)."""
+    from eventchat import lookup
+
+    try:
+        settings = _settings(ctx, {"api_url": api_url, "database": database})
+        query = lookup.build_query(
+            text,
+            country,
+            locality,
+            tag or [],
+            start_after,
+            start_before,
+            online,
+            limit,
+            offset,
+            today=settings.effective_today(),
+        )
+        lookup.run(settings, query, output_format)
+    except EventchatError as exc:
+        fail(exc, traceback=ctx.obj["traceback"])
+
+
+data_app = typer.Typer(help="Manage the events database: import, stats, update.")
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("update")
+def data_update_command(
+    ctx: typer.Context,
+    year: Annotated[
+        list[int] | None, typer.Option("--year", help="Year to fetch (default: this and next).")
+    ] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Download the current confs.tech data and import it, so "upcoming" stays meaningful."""
+    from eventchat.datacmd import run_update
+
+    try:
+        run_update(_settings(ctx, {"database": database}), years=year or None)
+    except EventchatError as exc:
+        fail(exc, traceback=ctx.obj["traceback"])
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
@@ -133,4 +237,3 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("\neventchat: interrupted\n")
         raise SystemExit(int(ExitStatus.INTERRUPTED)) from None
-

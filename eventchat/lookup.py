@@ -1,0 +1,100 @@
+"""``eventchat search``: one events search without a model, with each hit's links."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sys
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from eventchat.errors import UsageError
+from eventchat.models import Event, EventLinks, SearchPage, SearchQuery
+from eventchat.settings import Settings
+
+FORMATS = ("table", "json", "jsonl", "markdown")
+_FLAG = {"start_after": "--from", "start_before": "--to", "q": "TEXT"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search hit and its links (None when the enrichment endpoint has none)."""
+
+    event: Event
+    links: EventLinks | None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits with the totals of the search."""
+
+    total: int
+    offset: int
+    hits: list[Hit]
+
+
+def join_links(page: SearchPage, links: list[EventLinks]) -> SearchResult:
+    """Pair each event with its links."""
+    by_id = {link.id: link for link in links}
+    hits = [Hit(event, by_id.get(event.id)) for event in page.events]
+    return SearchResult(total=page.total, offset=page.offset, hits=hits)
+
+
+async def search_events(settings: Settings, query: SearchQuery) -> SearchResult:
+    """Search the configured events API, then fetch the hits' links in one request."""
+    from eventchat.runtime import open_events_client
+
+    async with open_events_client(settings) as client:
+        page = await client.search(query)
+        ids = list(dict.fromkeys(event.id for event in page.events))
+        return join_links(page, await client.links(ids))
+
+
+def build_query(
+    text: str,
+    country: str | None,
+    locality: str | None,
+    tags: list[str],
+    start_after: str | None,
+    start_before: str | None,
+    online: bool | None,
+    limit: int,
+    offset: int,
+    *,
+    today: dt.date,
+) -> SearchQuery:
+    """A validated SearchQuery; bad values become a UsageError naming the flag."""
+    try:
+        return SearchQuery(
+            q=text,
+            country=country,
+            locality=locality,
+            tags=tags,
+            start_after=start_after or today,
+            start_before=start_before,
+            online=online,
+            limit=limit,
+            offset=offset,
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        flag = _FLAG.get(field, f"--{field.replace('_', '-')}")
+        raise UsageError(f"invalid {flag}: {err['msg']}") from exc
+
+
+def run(settings: Settings, query: SearchQuery, fmt: str | None) -> None:
+    """Search and write the result to stdout in ``fmt`` (auto: table on a terminal, else json)."""
+    from eventchat.render.event_list import write_result
+
+    chosen = fmt or ("table" if sys.stdout.isatty() else "json")
+    if chosen not in FORMATS:
+        raise UsageError(f"invalid --format {chosen!r}: choose one of {', '.join(FORMATS)}")
+    result = asyncio.run(search_events(settings, query))
+    console = None
+    if chosen == "table":
+        from rich.console import Console
+
+        console = Console(no_color=settings.no_color)
+    write_result(result, chosen, sys.stdout, console)  # type: ignore[arg-type]
