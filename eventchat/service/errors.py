@@ -19,16 +19,21 @@ from eventchat.service.schemas import ErrorBody, ParameterError
 from eventchat.store import UnknownCountryError
 
 _HINTS = {
-    "start_after": " (expected a date, YYYY-MM-DD)",
-    "start_before": " (expected a date, YYYY-MM-DD)",
     "online": " (expected true or false)",
 }
+
+
+def _hint(name: str, message: str) -> str:
+    if name in {"start_after", "start_before"} and "YYYY-MM-DD" not in message:
+        return " (expected a date, YYYY-MM-DD)"
+    return _HINTS.get(name, "")
 
 
 def _parameter_error(error: dict[str, Any]) -> ParameterError:
     loc = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)]
     name = loc[-1] if len(loc) > 1 else ".".join(loc) or "request"
-    message = str(error.get("msg", "invalid value")) + _HINTS.get(name, "")
+    message = str(error.get("msg", "invalid value"))
+    message += _hint(name, message)
     return ParameterError(parameter=name, message=message)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 
 from eventchat.models import (
     SEARCH_LIMIT_DEFAULT,
@@ -21,6 +23,7 @@ from eventchat.store.base import Store
 
 MAX_LINK_IDS = 100
 MAX_OFFSET = 1_000_000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 router = APIRouter()
 _ERRORS: dict[int | str, dict[str, object]] = {
@@ -36,6 +39,16 @@ def get_store(request: Request) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def _iso_date(value: object) -> object:
+    """Accept only YYYY-MM-DD text: pydantic's lax mode would read "0" as a Unix timestamp."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date, YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 def _split(values: list[str]) -> list[str]:
@@ -88,11 +101,11 @@ def search(
         ),
     ] = [],  # noqa: B006 - FastAPI copies the default per request
     start_after: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(description="Events ending on or after this date (under way counts)."),
     ] = None,
     start_before: Annotated[
-        dt.date | None, Query(description="Events starting on or before this date.")
+        IsoDate | None, Query(description="Events starting on or before this date.")
     ] = None,
     online: Annotated[
         bool | None,

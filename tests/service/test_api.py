@@ -97,6 +97,8 @@ async def test_unknown_event_is_a_404_with_a_json_detail(events_http: httpx2.Asy
         ({"limit": "0"}, "limit", "greater than or equal to 1"),
         ({"offset": "-1"}, "offset", "greater than or equal to 0"),
         ({"start_after": "next week"}, "start_after", "YYYY-MM-DD"),
+        ({"start_before": "0"}, "start_before", "YYYY-MM-DD"),  # not a Unix timestamp
+        ({"start_before": "2026-02-30"}, "start_before", "YYYY-MM-DD"),
         ({"online": "maybe"}, "online", "true or false"),
         ({"country": "Xyz"}, "country", "unknown country 'Xyz' — use a name or an ISO code"),
     ],
