@@ -88,7 +88,13 @@ def _open_default(data_dir: Path | None, bundle_dir: Path) -> SQLiteStore:
             broken = _move_aside(path)
             log.warning("%s; kept it as %s and rebuilt the events database", exc, broken)
     log.info("building the events database %s from the bundled dataset", path)
-    build_database(path, bundle_dir=bundle_dir)
+    try:
+        build_database(path, bundle_dir=bundle_dir)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot build the events database in {path.parent} ({exc.strerror or exc}) — "
+            "make the directory writable or set database to another file"
+        ) from exc
     return SQLiteStore(path)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from eventchat.errors import ConfigError
-from eventchat.models import EventDetail, EventLinks
+from eventchat.errors import ConfigError, StoreError
+from eventchat.models import EventDetail, EventLinks, SearchQuery
 from eventchat.store import default_database_path, open_store
 from eventchat.store.bundled import write_dataset
 
@@ -67,6 +67,8 @@ def test_a_new_dataset_version_refreshes_bundled_events_and_keeps_imports(
         assert store.get("b1") is not None
         assert store.get("mine") is not None
         assert store.count() == 2
+        assert store.search(SearchQuery(q="alpha")).total == 0  # the FTS index followed
+        assert store.search(SearchQuery(q="beta")).total == 1
     finally:
         store.close()
 
@@ -107,3 +109,10 @@ def test_the_bundled_build_holds_every_bundled_event(bundled_database_file: Path
 def test_postgres_urls_get_a_clear_configuration_error() -> None:
     with pytest.raises(ConfigError, match="PostgreSQL"):
         open_store("postgresql://localhost/events")
+
+
+def test_an_unwritable_data_dir_is_a_store_error(tmp_path: Path, bundle_a: Path) -> None:
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("")
+    with pytest.raises(StoreError, match="cannot build the events database"):
+        open_store("", data_dir=blocker / "eventchat", bundle_dir=bundle_a)
