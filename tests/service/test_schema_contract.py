@@ -14,14 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import schemathesis
+import uvicorn
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-schemathesis = pytest.importorskip("schemathesis")
-uvicorn = pytest.importorskip("uvicorn")
-
-from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
-
-from eventchat.service import create_app  # noqa: E402
-from eventchat.store import SQLiteStore  # noqa: E402
+from eventchat.service import create_app
+from eventchat.store import SQLiteStore
 
 
 @pytest.fixture(scope="module")
