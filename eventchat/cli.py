@@ -230,6 +230,21 @@ def data_update_command(
         fail(exc, traceback=ctx.obj["traceback"])
 
 
+@data_app.command("stats")
+def data_stats_command(
+    ctx: typer.Context,
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Counts by source, country, tag and year; the date range; upcoming events."""
+    from eventchat.datacmd import run_stats
+
+    try:
+        run_stats(_settings(ctx, {"database": database}), as_json=json_output)
+    except EventchatError as exc:
+        fail(exc, traceback=ctx.obj["traceback"])
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eventchat.settings import Settings
+
+if TYPE_CHECKING:
+    from eventchat.store.stats import StoreStats
 
 
 def _err(line: str) -> None:
@@ -74,3 +78,40 @@ def resolve_files(paths: list[Path]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+def _top(counts: dict[str, int], n: int) -> str:
+    items = list(counts.items())
+    shown = " · ".join(f"{key} {value:,}" for key, value in items[:n])
+    more = f" · … {len(items) - n} more" if len(items) > n else ""
+    return (shown + more) or "-"
+
+
+def format_stats(stats: StoreStats, *, top: int = 15) -> str:
+    """The human summary of ``eventchat data stats``."""
+    span = f"{stats.first_start} … {stats.last_start}" if stats.first_start else "no dates"
+    return "\n".join(
+        [
+            f"{stats.events:,} events ({span}); {stats.upcoming:,} upcoming on {stats.today};"
+            f" {stats.online:,} online",
+            f"sources:   {_top(stats.by_source, top)}",
+            f"years:     {_top(stats.by_year, 50)}",
+            f"countries: {_top(stats.by_country, top)}",
+            f"tags:      {_top(stats.by_tag, top)}",
+        ]
+    )
+
+
+def run_stats(settings: Settings, *, as_json: bool) -> None:
+    """Print the store's statistics, as text or one JSON document."""
+    from eventchat.store import open_store
+
+    store = open_store(settings.database)
+    try:
+        stats = store.stats(settings.effective_today())
+    finally:
+        store.close()
+    if as_json:
+        sys.stdout.write(stats.model_dump_json(indent=2) + "\n")
+    else:
+        sys.stdout.write(format_stats(stats) + "\n")
