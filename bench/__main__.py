@@ -7,7 +7,7 @@ import sys
 
 from bench.report import Row, render
 
-BENCHMARKS = ["startup"]
+BENCHMARKS = ["startup", "store_search", "api_overhead"]
 
 
 def main(argv: list[str]) -> int:
