@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.support.openai_server", "tests.support.events_api"]
+pytest_plugins = [
+    "tests.support.openai_server",
+    "tests.support.events_api",
+    "tests.support.postgres",
+]
 
 _ISOLATED_PREFIXES = ("EVENTCHAT_", "OPENAI_")
 _ISOLATED_NAMES = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "EDITOR", "VISUAL")

@@ -4,6 +4,8 @@
 bundled dataset on first use, refreshing it when the bundled dataset changes, and rebuilding it
 (with a logged warning, the broken file kept beside it) when it is corrupt. ``open_store(path)``
 opens that SQLite file as it is, creating an empty database if it does not exist.
+``open_store("postgresql://...")`` opens the PostgreSQL store (psycopg is imported only then),
+loading the bundled dataset when the database lacks it or holds an older version.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
@@ -20,6 +23,9 @@ from eventchat.store.bundled import DATA_DIR, dataset_version, read_dataset
 from eventchat.store.countries import Country, UnknownCountryError, find_country, resolve_country
 from eventchat.store.sqlite import SQLiteStore
 from eventchat.store.stats import StoreStats
+
+if TYPE_CHECKING:
+    from eventchat.store.postgres import PostgresStore
 
 __all__ = [
     "Country",
@@ -98,19 +104,35 @@ def _open_default(data_dir: Path | None, bundle_dir: Path) -> SQLiteStore:
     return SQLiteStore(path)
 
 
+def _open_postgres(url: str, bundle_dir: Path) -> PostgresStore:
+    """Open the PostgreSQL store at ``url``, loading the bundled dataset if missing or stale."""
+    try:
+        from eventchat.store.postgres import PostgresStore
+    except ImportError as exc:
+        raise ConfigError(
+            f"the PostgreSQL store needs psycopg ({exc}) — "
+            "pip install 'psycopg[binary]' psycopg-pool, or set database to a SQLite file"
+        ) from exc
+    store = PostgresStore(url)
+    try:
+        if store.refresh_bundled(dataset_version(bundle_dir), lambda: read_dataset(bundle_dir)):
+            log.info("loaded the bundled dataset into %s", store.label)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
 def open_store(
     database: str, *, data_dir: Path | None = None, bundle_dir: Path = DATA_DIR
-) -> SQLiteStore:
+) -> SQLiteStore | PostgresStore:
     """Open the store named by the ``database`` setting ("" = the embedded default).
 
     ``data_dir`` overrides the user data directory of the default database; ``bundle_dir`` the
     directory of the bundled dataset (tests use both).
     """
     if database.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(
-            "the PostgreSQL store is not available in this build — "
-            "set database to a SQLite file path or leave it empty"
-        )
+        return _open_postgres(database, bundle_dir)
     if not database:
         return _open_default(data_dir, bundle_dir)
     path = Path(database).expanduser()

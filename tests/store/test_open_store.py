@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from eventchat.errors import ConfigError, StoreError
+from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchQuery
 from eventchat.store import default_database_path, open_store
-from eventchat.store.bundled import write_dataset
+from eventchat.store.bundled import dataset_version, write_dataset
 
 
 def event(event_id: str, name: str) -> EventDetail:
@@ -106,9 +106,52 @@ def test_the_bundled_build_holds_every_bundled_event(bundled_database_file: Path
         store.close()
 
 
-def test_postgres_urls_get_a_clear_configuration_error() -> None:
-    with pytest.raises(ConfigError, match="PostgreSQL"):
-        open_store("postgresql://localhost/events")
+def test_an_unreachable_postgres_url_is_a_one_line_store_error() -> None:
+    with pytest.raises(StoreError, match="cannot connect to the events database") as caught:
+        open_store("postgresql://someone:s3cret@127.0.0.1:1/events")
+    message = str(caught.value)
+    assert "postgresql://someone@127.0.0.1:1/events" in message
+    assert "s3cret" not in message
+    assert "\n" not in message
+
+
+@pytest.mark.postgres
+def test_a_postgres_database_gets_the_bundled_dataset_and_keeps_imports_on_refresh(
+    postgres_url: str, bundle_a: Path, bundle_b: Path
+) -> None:
+    store = open_store(postgres_url, bundle_dir=bundle_a)
+    try:
+        assert store.count() == 2
+        store.upsert([event("mine", "My Own Meetup")])
+    finally:
+        store.close()
+    store = open_store(postgres_url, bundle_dir=bundle_b)
+    try:
+        assert {store.get(i) is not None for i in ("a1", "a2")} == {False}
+        assert store.get("b1") is not None
+        assert store.get("mine") is not None
+        assert store.search(SearchQuery(q="alpha")).total == 0  # the tsvector followed
+        assert store.search(SearchQuery(q="beta")).total == 1
+        assert store.meta("dataset_version") == dataset_version(bundle_b)
+    finally:
+        store.close()
+
+
+@pytest.mark.postgres
+def test_postgres_workers_starting_together_load_the_dataset_once(
+    postgres_url: str, bundle_a: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with caplog.at_level(logging.INFO, logger="eventchat"), ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: open_store(postgres_url, bundle_dir=bundle_a), range(4)))
+    try:
+        assert [s.count() for s in stores] == [2, 2, 2, 2]
+    finally:
+        for opened in stores:
+            opened.close()
+    loads = [r for r in caplog.records if "loaded the bundled dataset" in r.getMessage()]
+    assert len(loads) == 1
 
 
 def test_an_unwritable_data_dir_is_a_store_error(tmp_path: Path, bundle_a: Path) -> None:

@@ -1,0 +1,79 @@
+"""The SQL of a PostgreSQL search: user text as a safe tsquery, and the filters as WHERE clauses.
+
+User text reaches ``websearch_to_tsquery`` only as quoted words, so its operators (``or``,
+``-word``, quotes) are never syntax: each whitespace-separated word is split on non-alphanumeric
+characters (as the stored document is, and as FTS5's tokenizer does) and quoted, so a word like
+"node.js" is the phrase ``node <-> js`` and every word must match. The same 32-word cap as the
+SQLite store applies. English stop words ("the", "of") are dropped by PostgreSQL; text made only
+of them matches nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventchat.models import SearchQuery
+from eventchat.store.countries import resolve_country
+from eventchat.store.fts import MAX_TERMS, clean_text, fold
+from eventchat.store.pg_rows import EVENT_COLUMNS
+from eventchat.store.pg_schema import TS_CONFIG
+
+# ts_rank weights for D (description), C (venue/locality/country), B (tags), A (name): the
+# ratios of the SQLite store's BM25 weights. Normalisation 1 divides by 1 + log(length).
+_TSQUERY = f"websearch_to_tsquery('{TS_CONFIG}', %(q)s)"
+_RANK = f"ts_rank('{{0.1, 0.3, 0.4, 1.0}}', e.document, {_TSQUERY}, 1)"
+
+
+def websearch_text(text: str) -> str | None:
+    """``websearch_to_tsquery`` input requiring every word of ``text``; None without words."""
+    words = []
+    for word in clean_text(text).split():
+        tokens = "".join(ch if ch.isalnum() else " " for ch in word).split()
+        if tokens:
+            words.append('"' + " ".join(tokens) + '"')
+    return " ".join(words[:MAX_TERMS]) or None
+
+
+def filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
+    """WHERE clauses and named parameters for every filter of ``query`` but the full text."""
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if query.locality and (key := fold(query.locality.partition(",")[0])):
+        where.append("e.locality_key = %(locality)s")
+        params["locality"] = key
+    if query.country and query.country.strip():
+        where.append("e.country_code = %(country)s")
+        params["country"] = resolve_country(clean_text(query.country)).code
+    tags = [t for tag in query.tags if (t := clean_text(tag).strip().lower())]
+    if tags:
+        where.append("e.tags @> %(tags)s::text[]")
+        params["tags"] = list(dict.fromkeys(tags))
+    if query.start_after:
+        where.append("e.end_day >= %(after)s")
+        params["after"] = query.start_after.isoformat()
+    if query.start_before:
+        where.append("e.start_day <= %(before)s")
+        params["before"] = query.start_before.isoformat()
+    if query.online is not None:
+        where.append("e.online = %(online)s")
+        params["online"] = query.online
+    return where, params
+
+
+def search_sql(query: SearchQuery) -> tuple[str, str, dict[str, Any]]:
+    """The page query (each row carries the exact ``total``), the count query, and parameters."""
+    where, params = filters(query)
+    text = websearch_text(query.q)
+    if text is not None:
+        where.insert(0, f"e.document @@ {_TSQUERY}")
+        params["q"] = text
+        order = f"{_RANK} DESC, e.start_day, e.id"
+    else:
+        order = "e.start_day, e.start_at, e.id"
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    page = (
+        f"SELECT {EVENT_COLUMNS}, count(*) OVER () AS total FROM events AS e {clause} "
+        f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"
+    )
+    params.update(limit=query.limit, offset=query.offset)
+    return page, f"SELECT count(*) AS total FROM events AS e {clause}", params

@@ -1,0 +1,152 @@
+"""Ordered schema migrations for the PostgreSQL store, recorded in the ``migrations`` table.
+
+The same scheme as the SQLite store's ``schema.py``: migrations run in order and are recorded by
+name. Several ``eventchat serve`` workers may start at once against an empty database, so the
+whole run is one transaction holding an advisory lock (each migration a savepoint in it): the
+first worker migrates, the others wait and then find nothing left to do. The lock key is one
+constant for the whole database (not per schema) because the ``unaccent`` extension is
+database-wide.
+
+Full text uses ``eventchat_english``: a copy of the ``english`` configuration (Snowball stemming,
+like FTS5's porter tokenizer on the SQLite side) whose word mappings run ``unaccent`` first when
+the extension can be installed, so "Zurich" finds "Zürich" as FTS5's ``remove_diacritics`` does.
+Without the extension (no privilege) it is plain ``english`` and accents stay significant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+
+Migration = Callable[[psycopg.Connection[TupleRow]], None]
+MIGRATIONS: list[Migration] = []
+TS_CONFIG = "eventchat_english"
+# The pg_advisory_xact_lock key of eventchat's migrations: any constant other software won't use.
+MIGRATION_LOCK = 0x4E5F0C3A6D21B7E1
+
+# Non-alphanumeric runs become spaces before parsing, as FTS5's unicode61 tokenizer splits on
+# them: "Node.js" is "node" + "js" in both stores, not PostgreSQL's single host token.
+_SPLIT = "regexp_replace({}, '[^[:alnum:]]+', ' ', 'g')"
+_DOCUMENT = " || ".join(
+    f"setweight(to_tsvector('{TS_CONFIG}', {_SPLIT.format(text)}), '{weight}')"
+    for text, weight in (
+        ("coalesce(name, '')", "A"),
+        ("events_tags_text(tags)", "B"),
+        (
+            "coalesce(venue, '') || ' ' || coalesce(locality, '') || ' ' || coalesce(country, '')",
+            "C",
+        ),
+        ("coalesce(description, '')", "D"),
+    )
+)
+
+
+def migration(fn: Migration) -> Migration:
+    """Register ``fn`` as the next migration."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def _unaccent_schema(db: psycopg.Connection[TupleRow]) -> str | None:
+    """The schema holding the ``unaccent`` dictionary, installing the extension if allowed."""
+    try:
+        with db.transaction():  # a savepoint: a refused CREATE EXTENSION must not end the run
+            db.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+    except psycopg.Error:
+        pass
+    row = db.execute(
+        "SELECT n.nspname FROM pg_ts_dict d JOIN pg_namespace n ON n.oid = d.dictnamespace "
+        "WHERE d.dictname = 'unaccent' LIMIT 1"
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+@migration
+def m001_text_search(db: psycopg.Connection[TupleRow]) -> None:
+    db.execute(sql.SQL("CREATE TEXT SEARCH CONFIGURATION {} (COPY = pg_catalog.english)").format(
+        sql.Identifier(TS_CONFIG)
+    ))  # fmt: skip
+    schema = _unaccent_schema(db)
+    if schema is not None:
+        db.execute(
+            sql.SQL(
+                "ALTER TEXT SEARCH CONFIGURATION {cfg} ALTER MAPPING FOR asciiword, word "
+                "WITH {dict}, english_stem"
+            ).format(cfg=sql.Identifier(TS_CONFIG), dict=sql.Identifier(schema, "unaccent"))
+        )
+        db.execute(
+            sql.SQL(
+                "ALTER TEXT SEARCH CONFIGURATION {cfg} ALTER MAPPING FOR numword "
+                "WITH {dict}, simple"
+            ).format(cfg=sql.Identifier(TS_CONFIG), dict=sql.Identifier(schema, "unaccent"))
+        )
+    # array_to_string is only STABLE (element output functions); for text[] it is immutable,
+    # which a generated column needs.
+    db.execute(
+        "CREATE FUNCTION events_tags_text(tags text[]) RETURNS text LANGUAGE sql IMMUTABLE "
+        "PARALLEL SAFE RETURN array_to_string(tags, ' ')"
+    )
+
+
+@migration
+def m002_events(db: psycopg.Connection[TupleRow]) -> None:
+    # Dates stay ISO text (as in SQLite) under the "C" collation, so comparisons and ordering are
+    # byte-wise and match the SQLite store exactly.
+    db.execute(
+        f"""
+        CREATE TABLE events (
+            id text COLLATE "C" PRIMARY KEY,
+            name text NOT NULL,
+            start_at text COLLATE "C" NOT NULL,
+            end_at text COLLATE "C",
+            start_day text COLLATE "C" NOT NULL,
+            end_day text COLLATE "C" NOT NULL,
+            venue text, address text, locality text, region text,
+            country text, country_code text COLLATE "C",
+            online boolean NOT NULL DEFAULT false,
+            tags text[] COLLATE "C" NOT NULL DEFAULT '{{}}',
+            description text, source text COLLATE "C",
+            locality_key text,
+            origin text NOT NULL DEFAULT 'import',
+            url text, images jsonb NOT NULL DEFAULT '[]',
+            cfp_url text, cfp_end_date text,
+            social jsonb NOT NULL DEFAULT '[]',
+            document tsvector GENERATED ALWAYS AS ({_DOCUMENT}) STORED
+        )
+        """
+    )
+    db.execute("CREATE INDEX events_document ON events USING gin (document)")
+    db.execute("CREATE INDEX events_tags ON events USING gin (tags)")
+    for column in ("start_day", "end_day", "country_code", "locality_key", "origin"):
+        db.execute(f"CREATE INDEX events_{column} ON events ({column})")
+
+
+@migration
+def m003_meta(db: psycopg.Connection[TupleRow]) -> None:
+    db.execute("CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)")
+
+
+def migrate(db: psycopg.Connection[TupleRow]) -> list[str]:
+    """Apply the pending migrations in order under the migration lock; return the names applied.
+
+    ``db`` must be in autocommit mode (outside a transaction): the run is one transaction.
+    """
+    applied: list[str] = []
+    with db.transaction():
+        db.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations "
+            "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+        for fn in MIGRATIONS:
+            if fn.__name__ in done:
+                continue
+            with db.transaction():
+                fn(db)
+                db.execute("INSERT INTO migrations (name) VALUES (%s)", (fn.__name__,))
+            applied.append(fn.__name__)
+    return applied

@@ -1,0 +1,221 @@
+"""The PostgreSQL store: a weighted tsvector with a GIN index, shared by stateless API workers.
+
+Several ``eventchat serve`` processes can use one database: the schema migrates under an
+advisory lock, the bundled dataset is (re)loaded by whichever worker gets its lock first, and
+writes are ``INSERT ... ON CONFLICT (id)`` in one transaction, rows taken in id order so two
+concurrent imports of one file neither duplicate events nor deadlock. Each store holds a small
+connection pool in autocommit mode; reads are single statements, writes explicit transactions.
+Tables live in the first schema of the connection's ``search_path``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ParamSpec, TypeVar
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import ConnectionPool
+
+from eventchat.errors import StoreError
+from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
+from eventchat.store.fts import clean_text
+from eventchat.store.pg_query import search_sql
+from eventchat.store.pg_rows import INSERT, LINK_COLUMNS, UPDATE, to_detail, to_event, to_links
+from eventchat.store.pg_rows import to_params as _to_params
+from eventchat.store.pg_schema import migrate
+from eventchat.store.pg_stats import compute_stats
+from eventchat.store.stats import StoreStats
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Serialises bundled-dataset loads between workers that start together (any constant will do).
+BUNDLE_LOCK = 0x4E5F0C3A6D21B7E2
+CONNECT_TIMEOUT = 5  # seconds; an unreachable server fails fast with the driver's reason
+
+
+def safe_label(url: str) -> str:
+    """``url`` without its password, for messages: ``postgresql://user@host:port/db``."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://(unparsable URL)"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"postgresql://{user}{parts.get('host', 'localhost')}{port}/{parts.get('dbname', '')}"
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _guard(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn psycopg errors (including pool timeouts) into StoreError naming the database."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except psycopg.Error as exc:
+            label = getattr(args[0], "label", "PostgreSQL")
+            raise StoreError(f"events database {label} failed ({_reason(exc)})") from exc
+
+    return wrapper
+
+
+def _sorted_params(events: Iterable[EventDetail], origin: str) -> list[dict[str, Any]]:
+    """Insert parameters in id order: concurrent writers then lock rows in the same order."""
+    rows = [_to_params(event, origin) for event in events]
+    rows.sort(key=lambda row: str(row["id"]).encode())
+    return rows
+
+
+class PostgresStore:
+    """A Store over one PostgreSQL database (see :class:`eventchat.store.base.Store`)."""
+
+    def __init__(self, url: str, *, max_connections: int = 8) -> None:
+        self.url = url
+        self.label = safe_label(url)
+        self._migrate()
+        self._pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
+            url,
+            connection_class=psycopg.Connection[DictRow],
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            min_size=1,
+            max_size=max_connections,
+            open=False,
+            check=ConnectionPool.check_connection,  # a restarted server costs no failed request
+            name="eventchat",
+            timeout=30,
+        )
+        self._pool.open(wait=True, timeout=CONNECT_TIMEOUT * 2)
+
+    def _migrate(self) -> None:
+        """Connect once outside the pool so a bad URL or a down server fails at once, clearly."""
+        try:
+            with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as db:
+                migrate(db)
+        except psycopg.OperationalError as exc:
+            raise StoreError(
+                f"cannot connect to the events database {self.label} ({_reason(exc)}) — "
+                "is PostgreSQL running there, and is database set to the right postgresql:// URL?"
+            ) from exc
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"cannot prepare the events database {self.label} ({_reason(exc)})"
+            ) from exc
+
+    @_guard
+    def search(self, query: SearchQuery) -> SearchPage:
+        """One page of events matching ``query``; UnknownCountryError for an unknown country."""
+        page_sql, count_sql, params = search_sql(query)
+        with self._pool.connection() as db:
+            rows = db.execute(page_sql, params).fetchall()
+            if rows:
+                total = int(rows[0]["total"])
+            else:  # past the last match the page has no row to carry the total
+                found = db.execute(count_sql, params).fetchone()
+                total = int(found["total"]) if found else 0
+        events = [to_event(row) for row in rows]
+        return SearchPage(total=total, count=len(events), offset=query.offset, events=events)
+
+    @_guard
+    def links(self, ids: Sequence[str]) -> list[EventLinks]:
+        """Links for the known ids, in request order, each once; unknown ids are absent."""
+        wanted = list(dict.fromkeys(clean_text(i) for i in ids))
+        with self._pool.connection() as db:
+            rows = db.execute(
+                f"SELECT {LINK_COLUMNS} FROM events WHERE id = ANY(%s)", (wanted,)
+            ).fetchall()
+        found = {row["id"]: to_links(row) for row in rows}
+        return [found[i] for i in wanted if i in found]
+
+    @_guard
+    def get(self, event_id: str) -> EventDetail | None:
+        """One event with its links, or None."""
+        with self._pool.connection() as db:
+            row = db.execute("SELECT * FROM events WHERE id = %s", (clean_text(event_id),))
+            found = row.fetchone()
+        return to_detail(found) if found else None
+
+    @_guard
+    def count(self) -> int:
+        """How many events the store holds."""
+        with self._pool.connection() as db:
+            row = db.execute("SELECT count(*) AS n FROM events").fetchone()
+        return int(row["n"]) if row else 0
+
+    @_guard
+    def stats(self, today: dt.date | None = None) -> StoreStats:
+        """Counts by source, country, tag and year, the date range, and events still to come."""
+        with self._pool.connection() as db:
+            return compute_stats(db, today or dt.date.today())
+
+    @_guard
+    def upsert(self, events: Iterable[EventDetail]) -> int:
+        """Insert or replace events by id in one transaction; return how many were written."""
+        rows = _sorted_params(events, "import")
+        with self._pool.connection() as db, db.transaction():
+            db.cursor().executemany(f"{INSERT} ON CONFLICT (id) DO UPDATE SET {UPDATE}", rows)
+        return len(rows)
+
+    @_guard
+    def load_bundled(self, events: Iterable[EventDetail], version: str) -> int:
+        """Replace the bundled events with ``events`` and record ``version``, in one transaction.
+
+        Imported events survive, and an imported event keeps its id over a bundled one.
+        """
+        rows = _sorted_params(events, "bundled")
+        with self._pool.connection() as db, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (BUNDLE_LOCK,))
+            self._replace_bundled(db, rows, version)
+        return len(rows)
+
+    @_guard
+    def refresh_bundled(self, version: str, events: Callable[[], Iterable[EventDetail]]) -> bool:
+        """Load ``events()`` as the bundled events unless ``version`` is already loaded.
+
+        Workers starting together check under one lock, so only the first one loads.
+        """
+        with self._pool.connection() as db, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (BUNDLE_LOCK,))
+            current = db.execute("SELECT value FROM meta WHERE key = 'dataset_version'")
+            row = current.fetchone()
+            if row is not None and row["value"] == version:
+                return False
+            self._replace_bundled(db, _sorted_params(events(), "bundled"), version)
+        return True
+
+    @staticmethod
+    def _replace_bundled(
+        db: psycopg.Connection[DictRow], rows: list[dict[str, Any]], version: str
+    ) -> None:
+        db.execute("DELETE FROM events WHERE origin = 'bundled'")
+        db.cursor().executemany(f"{INSERT} ON CONFLICT (id) DO NOTHING", rows)
+        db.execute(
+            "INSERT INTO meta VALUES ('dataset_version', %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (version,),
+        )
+
+    @_guard
+    def meta(self, key: str) -> str | None:
+        """A value from the ``meta`` table (``dataset_version``), or None."""
+        with self._pool.connection() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        return None if row is None else str(row["value"])
+
+    @_guard
+    def migrations(self) -> list[str]:
+        """Names of the applied migrations, in the order they ran."""
+        with self._pool.connection() as db:
+            rows = db.execute("SELECT name FROM migrations ORDER BY applied_at, name").fetchall()
+        return [str(row["name"]) for row in rows]
+
+    def close(self) -> None:
+        """Close every pooled connection; the store cannot be used afterwards."""
+        self._pool.close()
