@@ -21,7 +21,7 @@ class TextDelta:
 
 @dataclass(frozen=True)
 class ToolCallStarted:
-    """The engine is about to run a tool call; ``arguments`` is the parsed JSON (or {} if invalid)."""
+    """The engine is about to run a tool call; ``arguments`` is the parsed JSON ({} if invalid)."""
 
     call_id: str
     name: str

@@ -1,0 +1,239 @@
+"""The event tools: ``event_search`` and ``event_details``, over the EventsClient protocol.
+
+``event_search`` runs one search and then one enrichment request for the de-duplicated hit ids,
+so the model gets every event with its url, images and CfP in one call. Results are compact JSON
+(no nulls, short descriptions, ``total`` and ``count``) between the data markers, capped in size.
+When nothing matches, the search is relaxed once and the result says how.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from eventchat.client.base import EventsClient
+from eventchat.errors import EventchatError
+from eventchat.models import SEARCH_LIMIT_MAX, Event, EventLinks, SearchPage, SearchQuery
+from eventchat.tools.base import DATA_BEGIN, DATA_END, Tool, ToolOutput
+
+MAX_RESULT_CHARS = 12_000
+MAX_DETAIL_IDS = 10
+
+
+def _as_list(value: Any) -> Any:
+    # Models often send "python, web" or "python" where a list is expected.
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class SearchArgs(BaseModel):
+    """Find events by keywords, place, tags and dates."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    search: str = Field(
+        default="",
+        description="Keywords to match in names, descriptions and tags, e.g. 'python' or "
+        "'javascript'. May be empty when filtering by place, tags or dates only.",
+    )
+    locality: str | None = Field(default=None, description="City, e.g. 'Berlin'.")
+    country: str | None = Field(
+        default=None, description="Country name, common alias or ISO code, e.g. 'Germany', 'UK'."
+    )
+    tags: list[str] = Field(default_factory=list, description="Topic tags, e.g. ['python'].")
+    start_after: dt.date | None = Field(
+        default=None,
+        description="Events starting on or after this date (YYYY-MM-DD); default today.",
+    )
+    start_before: dt.date | None = Field(
+        default=None, description="Events starting on or before this date (YYYY-MM-DD)."
+    )
+    online: bool | None = Field(
+        default=None, description="true: online only; false: in person only."
+    )
+    limit: int | None = Field(
+        default=None, ge=1, le=SEARCH_LIMIT_MAX, description="How many events to return."
+    )
+
+    _lists = field_validator("tags", mode="before")(_as_list)
+
+
+class DetailsArgs(BaseModel):
+    """Full details and links of events already found, by id."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    ids: list[str] = Field(
+        min_length=1, max_length=MAX_DETAIL_IDS, description="Event ids from earlier results."
+    )
+
+    _lists = field_validator("ids", mode="before")(_as_list)
+
+
+def _short(text: str | None, limit: int) -> str | None:
+    if not text or limit <= 0:
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def event_record(event: Event, links: EventLinks | None) -> dict[str, Any]:
+    """An event and its links as a dict without nulls (the ToolResult ``events`` entry)."""
+    record = event.model_dump(exclude_none=True)
+    if links is not None:
+        record["links"] = links.model_dump(exclude_none=True, exclude={"id"})
+    return record
+
+
+def compact(record: dict[str, Any], description_chars: int) -> dict[str, Any]:
+    """What the model sees of one event: links flattened, empty values and sources dropped."""
+    out = {k: v for k, v in record.items() if k not in {"links", "source", "description"}}
+    description = _short(record.get("description"), description_chars)
+    if description:
+        out["description"] = description
+    links = record.get("links") or {}
+    for key in ("url", "images", "cfp_url", "cfp_end_date"):
+        if links.get(key):
+            out[key] = links[key]
+    return {k: v for k, v in out.items() if v not in (None, [], "") and v is not False}
+
+
+def render(payload: dict[str, Any], events: list[dict[str, Any]], max_chars: int) -> str:
+    """The payload with its events as JSON between the data markers, cut to ``max_chars``."""
+    kept = list(events)
+    while True:
+        body = {**payload, "events": kept}
+        if len(kept) < len(events):
+            body["note"] = (
+                f"cut to {len(kept)} of {len(events)} events to fit; "
+                "ask for fewer or narrow the search"
+            )
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        if len(text) <= max_chars or not kept:
+            return f"{DATA_BEGIN}\n{text}\n{DATA_END}"
+        kept.pop()
+
+
+class EventTools:
+    """The event tools bound to one events client and the settings they need."""
+
+    def __init__(
+        self,
+        events: EventsClient,
+        *,
+        today: Callable[[], dt.date],
+        search_limit: int = 10,
+        description_chars: int = 280,
+        max_chars: int = MAX_RESULT_CHARS,
+    ) -> None:
+        self.events = events
+        self.today = today
+        self.search_limit = search_limit
+        self.description_chars = description_chars
+        self.max_chars = max_chars
+
+    def tools(self) -> list[Tool]:
+        """The tools to register."""
+        return [
+            Tool("event_search", _SEARCH_DOC, SearchArgs, self.search),
+            Tool("event_details", _DETAILS_DOC, DetailsArgs, self.details),
+        ]
+
+    def _query(self, args: SearchArgs) -> SearchQuery:
+        return SearchQuery(
+            q=args.search.strip(),
+            locality=args.locality or None,
+            country=args.country or None,
+            tags=args.tags,
+            start_after=args.start_after or self.today(),
+            start_before=args.start_before,
+            online=args.online,
+            limit=args.limit or self.search_limit,
+        )
+
+    async def search(self, args: SearchArgs) -> ToolOutput:
+        """Run event_search: search, relax once if empty, enrich with one links request."""
+        query = self._query(args)
+        page = await self.events.search(query)
+        payload: dict[str, Any] = {}
+        if page.total == 0:
+            relaxed = _relax(query)
+            if relaxed is not None:
+                query, payload["relaxed"] = relaxed
+                page = await self.events.search(query)
+        records, note = await self._enrich(page)
+        if note:
+            payload["links_note"] = note
+        if not records:
+            payload["message"] = "No events match. Say so plainly; do not suggest invented events."
+        payload = {"total": page.total, "count": len(records), **payload}
+        shown = [compact(r, self.description_chars) for r in records]
+        return ToolOutput(render(payload, shown, self.max_chars), records)
+
+    async def _enrich(self, page: SearchPage) -> tuple[list[dict[str, Any]], str | None]:
+        ids = list(dict.fromkeys(e.id for e in page.events))
+        try:
+            links = {link.id: link for link in await self.events.links(ids)}
+        except EventchatError as exc:
+            # The events are still worth showing; the model must not invent the missing links.
+            return [event_record(e, None) for e in page.events], f"links unavailable: {exc.message}"
+        seen: set[str] = set()
+        records = []
+        for event in page.events:
+            if event.id not in seen:  # one row per event even when a backend repeats ids
+                seen.add(event.id)
+                records.append(event_record(event, links.get(event.id)))
+        return records, None
+
+    async def details(self, args: DetailsArgs) -> ToolOutput:
+        """Run event_details: each id looked up concurrently."""
+        ids = list(dict.fromkeys(args.ids))
+        found = await asyncio.gather(*(self.events.get(i) for i in ids))
+        records = [event_record(d, d.links) for d in found if d is not None]
+        unknown = [i for i, d in zip(ids, found, strict=True) if d is None]
+        payload: dict[str, Any] = {"count": len(records)}
+        if unknown:
+            payload["unknown_ids"] = unknown
+        shown = [compact(r, self.description_chars * 4) for r in records]
+        return ToolOutput(render(payload, shown, self.max_chars), records)
+
+
+def _relax(query: SearchQuery) -> tuple[SearchQuery, str] | None:
+    """The query once relaxed, and what was dropped; None when nothing can be dropped."""
+    place = ", ".join(p for p in (query.locality, query.country) if p)
+    if query.q and (place or query.tags):
+        note = f"nothing matched {query.q!r}; these match the other filters without those keywords"
+        return query.model_copy(update={"q": ""}), note
+    if place:
+        note = f"nothing matched in {place}; these match the other filters anywhere"
+        return query.model_copy(update={"locality": None, "country": None}), note
+    return None
+
+
+_SEARCH_DOC = (
+    "Search tech events (conferences, meetups). Returns events with their url, images and "
+    "call-for-papers links, plus total (all matches) and count (returned). By default only "
+    "upcoming events (start_after defaults to today)."
+)
+_DETAILS_DOC = (
+    "Full details, description and links of events already returned by event_search, by id."
+)
+
+
+def make_event_tools(
+    events: EventsClient,
+    *,
+    today: Callable[[], dt.date],
+    search_limit: int = 10,
+    description_chars: int = 280,
+) -> Sequence[Tool]:
+    """The event tools over ``events``."""
+    return EventTools(
+        events, today=today, search_limit=search_limit, description_chars=description_chars
+    ).tools()
