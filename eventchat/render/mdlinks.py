@@ -1,0 +1,152 @@
+"""Apply the link policy to raw markdown as it streams, holding back only an unfinished link.
+
+Inline links ``[text](url)`` (and images), autolinks ``<url>`` and bare http(s) URLs are found
+outside fenced code; a safe link stays as it is (a pipe keeps its URL) with its notes appended, an
+unsafe one loses its link syntax. Text is released as soon as no link can start in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from eventchat.render.links import GroundedLinks, decide
+
+MAX_HOLD = 2048  # a "link" still open after this many characters is plain text
+
+_INLINE = re.compile(
+    r"(?P<bang>!?)\[(?P<text>[^\[\]\n]*(?:\n[^\[\]\n]+)*)\]"
+    r"\(\s*(?:<(?P<aurl>[^<>\n]*)>|(?P<url>(?:[^\s()<>]|\([^\s()<>]*\))*))(?:\s+(?P<title>\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+)
+_AUTOLINK = re.compile(r"<(?P<url>[a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^<>\s]*)>")
+_BARE = re.compile(r"https?://[^\s<>()\[\]\"'`]+", re.IGNORECASE)
+_BARE_TRAILING = ".,;:!?*_~"
+_OPENER = re.compile(r"!?\[|!\Z|<|(?<![\w/.@-])[hH]|^ {0,3}(?:```|~~~)", re.MULTILINE)
+_FENCE_PREFIX = re.compile(r"(?:^|\n) {0,3}[`~]{0,2}$")
+_LINK_PREFIX = re.compile(r"!?(?:\[[^\[\]]*(?:\](?:\(.*)?)?)?$", re.DOTALL)
+_BARE_PREFIX = re.compile(r"(?i)h(?:t(?:t(?:p(?:s?(?::/?/?)?)?)?)?)?$")
+
+
+def find_links(markdown: str) -> Iterator[tuple[str, str]]:
+    """Every ``(text, url)`` link in a whole markdown text outside fenced code."""
+    rewriter = LinkRewriter(GroundedLinks())
+    rewriter.collect = []
+    rewriter.feed(markdown)
+    rewriter.finish()
+    yield from rewriter.collect
+
+
+class LinkRewriter:
+    """Rewrite the links of a markdown stream by the link policy, chunk by chunk."""
+
+    def __init__(self, grounded: GroundedLinks) -> None:
+        self.grounded = grounded
+        self.pending = ""
+        self.fence: str | None = None  # the open fence's marker, while inside fenced code
+        self.collect: list[tuple[str, str]] | None = None
+
+    def feed(self, text: str) -> str:
+        """Add sanitised ``text``; return what can be written now."""
+        self.pending += text
+        return self._scan(final=False)
+
+    def finish(self) -> str:
+        """Return everything still held back: the stream has ended."""
+        return self._scan(final=True)
+
+    def _scan(self, *, final: bool) -> str:
+        buf, out, pos = self.pending, [], 0
+        while pos < len(buf):
+            if self.fence is not None:
+                end = self._skip_fence(buf, pos, final)
+                out.append(buf[pos:end])
+                if end == pos:
+                    break
+                pos = end
+                continue
+            match = _OPENER.search(buf, pos)
+            if match is None:
+                out.append(buf[pos:])
+                pos = len(buf)
+                break
+            out.append(buf[pos : match.start()])
+            step = self._at_opener(buf, match.start(), final, out)
+            if step is None:
+                pos = match.start()
+                break
+            pos = step
+        self.pending = buf[pos:]
+        return "".join(out)
+
+    def _skip_fence(self, buf: str, pos: int, final: bool) -> int:
+        """Past the fence's closing line, or as far as is safe while it is still open."""
+        assert self.fence is not None
+        close = re.compile(rf"^ {{0,3}}{re.escape(self.fence)}[`~]*[ \t]*$", re.MULTILINE)
+        match = close.search(buf, pos)
+        if match is not None and (final or match.end() < len(buf)):
+            self.fence = None
+            return match.end()
+        if final:
+            return len(buf)
+        partial = _FENCE_PREFIX.search(buf, pos)
+        # Hold back a last line that may still become the closing fence.
+        last_line = buf.rfind("\n", pos) + 1
+        return last_line if partial or last_line > pos else pos
+
+    def _at_opener(self, buf: str, start: int, final: bool, out: list[str]) -> int | None:
+        """Handle the construct at ``start``: its end, or None to hold back from ``start``."""
+        rest = buf[start:]
+        head = rest.lstrip(" ")
+        if head.startswith(("```", "~~~")):
+            line_end = buf.find("\n", start)
+            if line_end < 0 and not final:
+                return None
+            self.fence = head[:3]
+            end = len(buf) if line_end < 0 else line_end + 1
+            out.append(buf[start:end])
+            return end
+        complete = self._complete(buf, start, final)
+        if complete is not None:
+            text, end = complete
+            out.append(text)
+            return end
+        if not final and len(rest) < MAX_HOLD and "\n\n" not in rest and _may_grow(rest):
+            return None
+        out.append(buf[start])
+        return start + 1
+
+    def _complete(self, buf: str, start: int, final: bool) -> tuple[str, int] | None:
+        if buf[start] in "![":
+            match = _INLINE.match(buf, start)
+            if match is None:
+                return None
+            url = match.group("aurl") if match.group("aurl") is not None else match.group("url")
+            return self._inline(match.group(0), match.group("text"), url or ""), match.end()
+        if buf[start] == "<":
+            match = _AUTOLINK.match(buf, start)
+            if match is None:
+                return None
+            url = match.group("url")
+            return self._inline(match.group(0), url, url), match.end()
+        match = _BARE.match(buf, start)
+        if match is None or (match.end() == len(buf) and not final):
+            return None
+        url = match.group(0).rstrip(_BARE_TRAILING)
+        return self._inline(url, url, url), start + len(url)
+
+    def _inline(self, source: str, text: str, url: str) -> str:
+        if self.collect is not None:
+            self.collect.append((text, url))
+        decision = decide(text, url, self.grounded)
+        if decision.clickable:
+            return source + decision.note
+        return text + decision.note
+
+
+def _may_grow(rest: str) -> bool:
+    """Whether more text could turn ``rest`` (starting at an opener) into a link."""
+    if rest[0] in "![":
+        return _LINK_PREFIX.match(rest) is not None
+    if rest[0] == "<":
+        return not any(c.isspace() for c in rest)
+    return bool(_BARE.fullmatch(rest) or _BARE_PREFIX.fullmatch(rest))
