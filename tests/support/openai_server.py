@@ -6,7 +6,8 @@ it over loopback. Tests push :class:`~tests.support.openai_script.Reply` objects
 :meth:`OpenAIServer.script`; each ``POST /v1/chat/completions`` is validated as the real API does
 (400 with an OpenAI-style body otherwise), recorded, and answered with the next reply, streamed as
 SSE over chunked encoding or as one completion. With nothing scripted it answers 400 and the
-fixture fails the test at teardown, as it does for any rejected request unless allowed.
+fixture fails the test at teardown, as it does for any rejected request unless allowed. One server
+serves a whole session (per xdist worker) and is reset before each test.
 """
 
 from __future__ import annotations
@@ -50,15 +51,22 @@ class OpenAIServer:
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 
     def start(self) -> OpenAIServer:
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()
+        self._httpd.shutdown()  # waits up to one poll interval
         self._httpd.server_close()
+
+    def reset(self) -> None:
+        """Forget the script, the recorded requests and the permission to be rejected."""
+        with self._lock:
+            self._replies = queue.SimpleQueue()
+            self.requests = []
+            self.allow_rejections = False
 
     def script(self, *replies: Reply) -> None:
         """Queue replies, answered in order, one per request."""
@@ -266,14 +274,22 @@ def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     return result
 
 
-@pytest.fixture
-def openai_server() -> Iterator[OpenAIServer]:
-    """A fresh scripted server per test; fails the test if it had to reject a request."""
+@pytest.fixture(scope="session")
+def openai_server_session() -> Iterator[OpenAIServer]:
+    """One server per test session (per xdist worker); ``openai_server`` resets it per test."""
     server = OpenAIServer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def openai_server(openai_server_session: OpenAIServer) -> Iterator[OpenAIServer]:
+    """The scripted server, reset; fails the test if it rejected a request or was under-scripted."""
+    server = openai_server_session
+    server.reset()
+    yield server
     rejected = server.rejected()
     if rejected and not server.allow_rejections:
         pytest.fail(f"openai test server rejected a request: {rejected[0].error}")
+    if server.unused() and not server.allow_rejections:
+        pytest.fail(f"{server.unused()} scripted replies were never requested")
