@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -83,10 +83,13 @@ class ChatEngine:
         self.conversation.begin_turn(text)
         turn = _Turn()
         try:
-            async for event in self._rounds(turn):
-                if isinstance(event, TurnDone):
-                    turn.finished = True
-                yield event
+            # aclosing: a consumer that stops early closes the inner generators (and the HTTP
+            # stream) now, not whenever they are garbage-collected.
+            async with aclosing(self._rounds(turn)) as events:
+                async for event in events:
+                    if isinstance(event, TurnDone):
+                        turn.finished = True
+                    yield event
         except EventchatError as exc:
             self.conversation.rollback_turn()
             turn.finished = True
@@ -103,7 +106,7 @@ class ChatEngine:
             for task in turn.calls.values():
                 task.cancel()
 
-    async def _rounds(self, turn: _Turn) -> AsyncIterator[StreamEvent]:
+    async def _rounds(self, turn: _Turn) -> AsyncGenerator[StreamEvent, None]:
         for round_no in range(self.max_tool_rounds + 1):
             last = round_no == self.max_tool_rounds
             completion: Completion | None = None
@@ -124,10 +127,13 @@ class ChatEngine:
                     completion.text, completion.finish_reason, turn.usage, completion.model
                 )
                 return
-            async for event in self._tool_round(turn, completion):
-                yield event
+            async with aclosing(self._tool_round(turn, completion)) as events:
+                async for event in events:
+                    yield event
 
-    async def _tool_round(self, turn: _Turn, completion: Completion) -> AsyncIterator[StreamEvent]:
+    async def _tool_round(
+        self, turn: _Turn, completion: Completion
+    ) -> AsyncGenerator[StreamEvent, None]:
         calls = completion.tool_calls
         self.conversation.add_assistant(completion.text, [c.message() for c in calls])
         turn.partial = ""

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import queue
+import select
+import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -37,6 +39,8 @@ class Recorded:
     headers: dict[str, str]
     status: int = 200
     error: str | None = None
+    # Set when the client closed the connection during a Pause of its streamed reply.
+    disconnected: threading.Event = field(default_factory=threading.Event)
 
 
 class OpenAIServer:
@@ -162,15 +166,15 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         recorded.status = reply.status
-        self._answer(body, reply)
+        self._answer(body, reply, recorded)
 
-    def _answer(self, body: dict[str, Any], reply: Reply) -> None:
+    def _answer(self, body: dict[str, Any], reply: Reply, recorded: Recorded) -> None:
         if reply.delay:
             time.sleep(reply.delay)
         if reply.error is not None:
             self._send_error(reply.status, reply.error, reply.headers)
         elif body.get("stream"):
-            self._stream(body, reply)
+            self._stream(body, reply, recorded)
         else:
             self._send_json(200, _completion(body, reply))
 
@@ -189,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         self._send_json(status, {"error": error}, headers)
 
-    def _stream(self, body: dict[str, Any], reply: Reply) -> None:
+    def _stream(self, body: dict[str, Any], reply: Reply, recorded: Recorded) -> None:
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("transfer-encoding", "chunked")
@@ -197,7 +201,10 @@ class _Handler(BaseHTTPRequestHandler):
         sent = 0
         for item in reply.chunks:
             if isinstance(item, Pause):
-                time.sleep(item.seconds)
+                if self._client_left(item.seconds):
+                    recorded.disconnected.set()
+                    self.close_connection = True
+                    return
                 continue
             if reply.cut_after is not None and sent >= reply.cut_after:
                 self._cut()
@@ -212,6 +219,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+    def _client_left(self, seconds: float) -> bool:
+        """Wait up to ``seconds``; True as soon as the client closes the connection."""
+        readable, _, _ = select.select([self.connection], [], [], seconds)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _write(self, data: bytes) -> None:
         try:
