@@ -7,10 +7,12 @@ first worker migrates, the others wait and then find nothing left to do. The loc
 constant for the whole database (not per schema) because the ``unaccent`` extension is
 database-wide.
 
-Full text uses ``eventchat_english``: a copy of the ``english`` configuration (Snowball stemming,
-like FTS5's porter tokenizer on the SQLite side) whose word mappings run ``unaccent`` first when
-the extension can be installed, so "Zurich" finds "Zürich" as FTS5's ``remove_diacritics`` does.
-Without the extension (no privilege) it is plain ``english`` and accents stay significant.
+Full text uses ``eventchat_english``, built to behave like the SQLite store's FTS5 tokenizer
+(``porter unicode61 remove_diacritics 2``): a copy of the ``english`` configuration whose words
+go through the English Snowball stemmer *without* a stop-word list (FTS5 has none), after
+``unaccent`` when the extension can be installed, so "Zurich" finds "Zürich". Without the
+extension (no privilege to create it) accents stay significant in full text; the locality filter
+folds them either way.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ _DOCUMENT = " || ".join(
 )
 
 
+_WORDS = "asciiword, word, asciihword, hword, hword_asciipart, hword_part"
+_NUMWORDS = "numword, numhword, hword_numpart"
+
+
 def migration(fn: Migration) -> Migration:
     """Register ``fn`` as the next migration."""
     MIGRATIONS.append(fn)
@@ -66,22 +72,21 @@ def _unaccent_schema(db: psycopg.Connection[TupleRow]) -> str | None:
 
 @migration
 def m001_text_search(db: psycopg.Connection[TupleRow]) -> None:
-    db.execute(sql.SQL("CREATE TEXT SEARCH CONFIGURATION {} (COPY = pg_catalog.english)").format(
-        sql.Identifier(TS_CONFIG)
-    ))  # fmt: skip
+    cfg = sql.Identifier(TS_CONFIG)
+    db.execute(
+        sql.SQL("CREATE TEXT SEARCH CONFIGURATION {} (COPY = pg_catalog.english)").format(cfg)
+    )
+    # english_stem without its stop-word list: FTS5 has none, so "the" and "it" stay searchable.
+    db.execute(
+        "CREATE TEXT SEARCH DICTIONARY eventchat_stem (TEMPLATE = snowball, Language = english)"
+    )
     schema = _unaccent_schema(db)
-    if schema is not None:
+    unaccent = [] if schema is None else [sql.Identifier(schema, "unaccent")]
+    for tokens, last in ((_WORDS, "eventchat_stem"), (_NUMWORDS, "simple")):
         db.execute(
-            sql.SQL(
-                "ALTER TEXT SEARCH CONFIGURATION {cfg} ALTER MAPPING FOR asciiword, word "
-                "WITH {dict}, english_stem"
-            ).format(cfg=sql.Identifier(TS_CONFIG), dict=sql.Identifier(schema, "unaccent"))
-        )
-        db.execute(
-            sql.SQL(
-                "ALTER TEXT SEARCH CONFIGURATION {cfg} ALTER MAPPING FOR numword "
-                "WITH {dict}, simple"
-            ).format(cfg=sql.Identifier(TS_CONFIG), dict=sql.Identifier(schema, "unaccent"))
+            sql.SQL("ALTER TEXT SEARCH CONFIGURATION {} ALTER MAPPING FOR {} WITH {}").format(
+                cfg, sql.SQL(tokens), sql.SQL(", ").join([*unaccent, sql.Identifier(last)])
+            )
         )
     # array_to_string is only STABLE (element output functions); for text[] it is immutable,
     # which a generated column needs.

@@ -88,6 +88,7 @@ def test_total_is_exact_and_pages_do_not_overlap(small: Store) -> None:
     ['"', 'NEAR(python', "*", "-python", "python:", "AND OR NOT", "(", "\x00python",
      "\ud800", "^", "name:python", '""', "x" * 10_000, "🐍 " * 3000, "python " * 1500,
      "\x00" * 100, "python\x00berlin", '"python" OR -berlin', "a:* & !b <-> c"],
+    ids=lambda text: ascii(text)[:20],
 )  # fmt: skip
 def test_no_text_can_break_the_query(small: Store, text: str) -> None:
     page = small.search(SearchQuery(q=text, locality=text, tags=[text]))

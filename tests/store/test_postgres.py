@@ -1,0 +1,173 @@
+"""What only the PostgreSQL store has: shared-database concurrency, migrations and index use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+
+from eventchat.models import EventDetail, SearchQuery
+from eventchat.store.bundled import dataset_version, read_dataset
+from eventchat.store.pg_query import search_sql
+from eventchat.store.postgres import PostgresStore, safe_label
+from tests.store.conftest import EVENTS
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def bundled_events() -> list[EventDetail]:
+    return list(read_dataset())
+
+
+@pytest.fixture
+def pg(postgres_url: str) -> Iterator[PostgresStore]:
+    store = PostgresStore(postgres_url)
+    yield store
+    store.close()
+
+
+def test_migrations_are_recorded_once_when_workers_start_together(postgres_url: str) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        stores = list(pool.map(lambda _: PostgresStore(postgres_url), range(4)))
+    try:
+        expected = ["m001_text_search", "m002_events", "m003_meta"]
+        assert [s.migrations() for s in stores] == [expected] * 4
+    finally:
+        for store in stores:
+            store.close()
+    reopened = PostgresStore(postgres_url)  # nothing left to run, nothing run twice
+    try:
+        assert reopened.migrations() == expected
+    finally:
+        reopened.close()
+
+
+def test_concurrent_imports_from_threads_never_duplicate(
+    postgres_url: str, bundled_events: list[EventDetail]
+) -> None:
+    stores = [PostgresStore(postgres_url) for _ in range(3)]
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            written = list(pool.map(lambda s: s.upsert(bundled_events), stores))
+        assert written == [6006] * 3
+        assert stores[0].count() == 6006
+        assert stores[0].search(SearchQuery(q="python")).total == 151
+    finally:
+        for store in stores:
+            store.close()
+
+
+IMPORT_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from eventchat.store.bundled import read_dataset
+    from eventchat.store.postgres import PostgresStore
+    events = list(read_dataset())
+    store = PostgresStore(sys.argv[1])
+    print(store.upsert(events))
+    store.close()
+    """
+)
+
+
+def test_concurrent_imports_from_processes_never_duplicate(postgres_url: str) -> None:
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", IMPORT_SCRIPT, postgres_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [
+        (run.returncode, out.strip(), err) for run, (out, err) in zip(runs, outputs, strict=True)
+    ] == [(0, "6006", "")] * 3
+    store = PostgresStore(postgres_url)
+    try:
+        assert store.count() == 6006
+    finally:
+        store.close()
+
+
+def test_an_import_racing_a_bundled_load_keeps_one_row_per_id(
+    pg: PostgresStore, postgres_url: str, bundled_events: list[EventDetail]
+) -> None:
+    other = PostgresStore(postgres_url)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            load = pool.submit(pg.load_bundled, bundled_events, dataset_version())
+            imported = pool.submit(other.upsert, bundled_events[:500])
+            assert (load.result(), imported.result()) == (6006, 500)
+        assert pg.count() == 6006
+    finally:
+        other.close()
+
+
+def test_the_bundled_dataset_is_loaded_only_when_its_version_changes(
+    pg: PostgresStore, bundled_events: list[EventDetail]
+) -> None:
+    calls: list[int] = []
+
+    def events() -> list[EventDetail]:
+        calls.append(1)
+        return bundled_events[:10]
+
+    assert pg.refresh_bundled("v1", events) is True
+    assert pg.refresh_bundled("v1", events) is False
+    assert pg.refresh_bundled("v2", events) is True
+    assert (len(calls), pg.count(), pg.meta("dataset_version")) == (2, 10, "v2")
+
+
+def test_nul_bytes_and_huge_input_never_reach_the_server_as_errors(pg: PostgresStore) -> None:
+    pg.upsert(EVENTS)
+    assert pg.get("pycon\x00") is None
+    assert pg.links(["\x00", "pycon", "x" * 10_000]) == pg.links(["pycon"])
+    page = pg.search(SearchQuery(q="python\x00 " * 2000, locality="\x00", tags=["\x00python"]))
+    assert page.total == len(page.events)
+
+
+def test_stop_words_are_searchable_as_in_sqlite(pg: PostgresStore) -> None:
+    pg.upsert(EVENTS)
+    assert [e.id for e in pg.search(SearchQuery(q="about python")).events] == ["jsconf"]
+
+
+def test_messages_never_show_the_password() -> None:
+    label = safe_label("postgresql://app:hunter2@db.example:6543/events?sslmode=require")
+    assert label == "postgresql://app@db.example:6543/events"
+
+
+def _plan(url: str, query: SearchQuery) -> str:
+    page_sql, _, params = search_sql(query)
+    with psycopg.connect(url, autocommit=True) as db:
+        # The bundled table is small enough that a sequential scan (or walking the start-date
+        # index for the ORDER BY) is cheapest; forbidding both shows which index can serve a filter.
+        db.execute("SET enable_seqscan = off")
+        db.execute("SET enable_indexscan = off")
+        rows = db.execute(f"EXPLAIN {page_sql}", params).fetchall()
+    return "\n".join(str(row[0]) for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (SearchQuery(q="python"), "events_document"),
+        (SearchQuery(country="Deutschland"), "events_country_code"),
+        (SearchQuery(tags=["rust", "opensource"]), "events_tags"),
+        (SearchQuery(start_after=dt.date(2027, 1, 1)), "events_end_day"),
+        (SearchQuery(start_before=dt.date(2014, 1, 1)), "events_start_day"),
+        (SearchQuery(locality="Zürich"), "events_locality_key"),
+    ],
+)
+def test_filters_can_use_their_indexes(
+    postgres_bundled_store: PostgresStore, query: SearchQuery, index: str
+) -> None:
+    assert index in _plan(postgres_bundled_store.url, query)
