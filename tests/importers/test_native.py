@@ -78,3 +78,36 @@ def test_two_records_with_one_id_are_reported(tmp_path: Path) -> None:
     assert [str(e) for e in batch.errors] == [
         'dupes.json record 2 ("A"): same id as dupes.json record 1 ("A")'
     ]
+
+
+def test_country_without_code_is_resolved(tmp_path: Path) -> None:
+    path = tmp_path / "places.json"
+    rows = [
+        {"name": "A", "start": "2026-02-01", "country": "Deutschland"},
+        {"name": "B", "start": "2026-02-02", "country": "Atlantis"},
+    ]
+    path.write_text(json.dumps(rows))
+
+    known, unknown = parse_file(path).events
+
+    assert (known.country, known.country_code) == ("Germany", "DE")
+    assert (unknown.country, unknown.country_code) == ("Atlantis", None)
+
+
+def test_json_lines_may_be_schema_org_nodes_or_confs_tech_rows(tmp_path: Path) -> None:
+    path = tmp_path / "crawl.jsonl"
+    rows = [
+        {"@type": "Event", "name": "Node", "startDate": "2026-03-01", "url": "https://n.example"},
+        {"name": "Row", "startDate": "2026-03-02", "city": "Lyon", "country": "France"},
+    ]
+    path.write_text("\n".join(json.dumps(row) for row in rows))
+
+    node, row = parse_file(path).events
+
+    assert (node.name, node.source, node.start) == ("Node", "import:schema.org", "2026-03-01")
+    assert (row.name, row.source, row.locality, row.country_code) == (
+        "Row",
+        "confs.tech",
+        "Lyon",
+        "FR",
+    )

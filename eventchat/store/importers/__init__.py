@@ -9,6 +9,7 @@ date``). The caller upserts ``batch.events``, prints each error on a line and th
 Formats and the ``source`` each sets:
 
     eventchat JSON / JSONL   the record's own source, else "import:eventchat"; ids kept
+                             (a JSON line may also be a schema.org node or a confs.tech row)
     confs.tech JSON          "confs.tech", the bundled dataset's ids (re-import updates them)
     schema.org JSON-LD/HTML  "import:schema.org"; ids from @id/identifier, else stable_id
     iCalendar .ics           "import:icalendar"; ids from UID (+ occurrence), else stable_id
@@ -21,10 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from eventchat.errors import UsageError
+from eventchat.models import EventDetail
 from eventchat.store.importers import confs, html, ical, jsonld, native
 from eventchat.store.importers.batch import ImportBatch, RecordRef, collect
 from eventchat.store.importers.privacy import scrub
@@ -102,7 +105,16 @@ def _jsonl(content: str, path: Path) -> ImportBatch:
     if not isinstance(opening, dict):
         raise UsageError(f"{path.name} is not a format eventchat can import — expected {_KNOWN}")
     items = native.jsonl_records(path.name, lines)
-    return collect(ImportBatch(path, native.FORMAT), items, native.parse_record)
+    return collect(ImportBatch(path, native.FORMAT), items, _jsonl_record)
+
+
+def _jsonl_record(record: Any) -> Iterator[EventDetail]:
+    """A JSON line in whichever shape it has: eventchat, schema.org or a confs.tech row."""
+    if isinstance(record, dict) and jsonld.looks_like_jsonld(record):
+        return jsonld.parse_node(record)
+    if _looks_like_confs_tech([record]):
+        return confs.parse_row(record, None)
+    return native.parse_record(record)
 
 
 def _html(content: str, path: Path) -> ImportBatch:

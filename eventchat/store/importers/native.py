@@ -2,7 +2,8 @@
 
 An object's ``id`` is kept, so exporting events and importing them again updates the same
 events; without one the id is :func:`~eventchat.models.stable_id` of (name, start, url). The
-``source`` is the object's own, else ``"import:eventchat"``.
+``source`` is the object's own, else ``"import:eventchat"``. A ``country`` without a
+``country_code`` is resolved to one (and its display name) when the name is known.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from eventchat.models import EventDetail, stable_id
 from eventchat.store.importers.batch import RecordProblem, RecordRef
-from eventchat.store.importers.fields import check_order, finish, iso_date, text
+from eventchat.store.importers.fields import check_order, country_fields, finish, iso_date, text
 
 SOURCE = "import:eventchat"
 FORMAT = "eventchat"
@@ -35,6 +36,8 @@ def parse_record(record: Any) -> Iterator[EventDetail]:
     event_id = text(record.get("id")) or stable_id(name, start, url)
     data = {**record, "id": event_id, "name": name, "start": start, "end": end}
     data["source"] = text(record.get("source")) or SOURCE
+    if text(record.get("country")) and not text(record.get("country_code")):
+        data.update(country_fields(record["country"]))
     if isinstance(links, dict):
         data["links"] = {**links, "id": event_id}
     yield finish(EventDetail.model_validate(data))
