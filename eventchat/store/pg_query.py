@@ -4,8 +4,7 @@ User text reaches ``websearch_to_tsquery`` only as quoted words, so its operator
 ``-word``, quotes) are never syntax: each whitespace-separated word is split on non-alphanumeric
 characters (as the stored document is, and as FTS5's tokenizer does) and quoted, so a word like
 "node.js" is the phrase ``node <-> js`` and every word must match. The same 32-word cap as the
-SQLite store applies. English stop words ("the", "of") are dropped by PostgreSQL; text made only
-of them matches nothing.
+SQLite store applies. Stop words are words like any other (see ``pg_schema``), as in FTS5.
 """
 
 from __future__ import annotations
