@@ -121,3 +121,19 @@ def test_broken_rrule_names_the_field(tmp_path: Path) -> None:
     ]
     assert "'RRULE'" in str(batch.errors[0])
     assert "'DTSTART' is not a date or date-time" in str(batch.errors[1])
+
+
+@pytest.mark.parametrize(
+    ("zone", "start"),
+    [("Europe/Berlin", "2026-01-05T20:00:00+01:00"), ("Not/AZone", "2026-01-05T19:00:00+00:00")],
+)
+def test_calendar_wide_x_wr_timezone(tmp_path: Path, zone: str, start: str) -> None:
+    path = tmp_path / "google.ics"
+    path.write_text(
+        f"BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:{zone}\r\nBEGIN:VEVENT\r\nUID:g@x\r\n"
+        "SUMMARY:Google export\r\nDTSTART:20260105T190000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    (event,) = parse_file(path, today=TODAY).events
+
+    assert event.start == start

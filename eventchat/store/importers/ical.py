@@ -1,8 +1,9 @@
 """iCalendar (``.ics``) files: every VEVENT, recurring ones expanded within a bounded window.
 
-``icalendar`` parses the file and ``recurring-ical-events`` expands RRULE/RDATE series (with
-their EXDATEs and overridden occurrences) from one year before ``today`` to two years after, at
-most :data:`MAX_OCCURRENCES` per series, each occurrence an event of its own. Times keep their
+``icalendar`` parses the file, ``x-wr-timezone`` applies a calendar-wide X-WR-TIMEZONE, and
+``recurring-ical-events`` expands RRULE/RDATE series (with their EXDATEs and overridden
+occurrences) from one year before ``today`` to two years after, at most
+:data:`MAX_OCCURRENCES` per series, each occurrence an event of its own. Times keep their
 zone: an all-day event is a date (DTEND is exclusive in iCalendar, so the last day is the day
 before), a timed one an ISO date-time with its offset (floating times stay without one).
 LOCATION becomes venue and address, never a locality; ORGANIZER, ATTENDEE and CONTACT are never
@@ -19,6 +20,7 @@ from typing import Any
 
 import icalendar
 import recurring_ical_events  # type: ignore[import-untyped]
+import x_wr_timezone  # type: ignore[import-untyped]
 
 from eventchat.errors import UsageError
 from eventchat.models import EventDetail, EventLinks, stable_id
@@ -55,7 +57,7 @@ def records(file: str, content: str) -> Iterator[tuple[RecordRef, Series]]:
     except _BROKEN as exc:
         raise UsageError(f"{file} is not a valid iCalendar file ({exc})") from None
     index = 0
-    for calendar in calendars:
+    for calendar in map(_standard, calendars):
         zones = list(calendar.walk("VTIMEZONE"))
         events = list(calendar.walk("VEVENT"))
         masters = {str(e.get("UID")) for e in events if _recurs(e) and e.get("UID")}
@@ -70,6 +72,15 @@ def records(file: str, content: str) -> Iterator[tuple[RecordRef, Series]]:
                 continue  # expanded with its series
             series = Series(event, zones, overrides.get(str(event.get("UID") or ""), []))
             yield RecordRef(file, index, text(str(event.get("SUMMARY") or ""))), series
+
+
+def _standard(calendar: icalendar.Calendar) -> icalendar.Calendar:
+    """Apply X-WR-TIMEZONE (Google Calendar exports name the zone only there) to the times."""
+    try:
+        standard: icalendar.Calendar = x_wr_timezone.to_standard(calendar)
+    except _BROKEN:
+        return calendar  # an unknown zone name: keep the times as written
+    return standard
 
 
 def _recurs(event: icalendar.Component) -> bool:
