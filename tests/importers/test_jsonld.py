@@ -22,6 +22,9 @@ def test_graph_with_place_reference_postal_address_and_offers(data_dir: Path) ->
 
     assert batch.format == "schema.org"
     assert batch.skipped == 2  # the WebPage and the Place nodes
+    assert batch.summary() == (
+        "graph.jsonld (schema.org): 2 events, 1 bad record, 2 non-event records skipped"
+    )
     synth = batch.events[0]
     assert (synth.name, synth.start, synth.end) == (
         "Synth Night",

@@ -42,12 +42,16 @@ class ImportBatch:
 
     def summary(self) -> str:
         """One line for the person importing: file, format and counts."""
-        parts = [f"{len(self.events)} events"]
+        parts = [_count(len(self.events), "event")]
         if self.errors:
-            parts.append(f"{len(self.errors)} bad records")
+            parts.append(_count(len(self.errors), "bad record"))
         if self.skipped:
-            parts.append(f"{self.skipped} non-event records skipped")
+            parts.append(_count(self.skipped, "non-event record") + " skipped")
         return f"{self.path.name} ({self.format}): " + ", ".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 @dataclass(frozen=True)
