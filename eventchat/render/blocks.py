@@ -154,6 +154,8 @@ def piece_layout(tokens: list[Token]) -> tuple[bool, bool] | None:
     if not top:
         return None
     first = top[0]
+    if tokens[first].nesting == 0:  # a fence, code block, rule or HTML block: no inner elements
+        return False, tokens[top[-1]].type not in _NO_NEW_LINE_AFTER
     close = next(
         (
             i
