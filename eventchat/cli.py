@@ -230,6 +230,25 @@ def data_update_command(
         fail(exc, traceback=ctx.obj["traceback"])
 
 
+@data_app.command("import")
+def data_import_command(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path], typer.Argument(help="eventchat JSON/JSONL, confs.tech JSON, JSON-LD or .ics.")
+    ],
+    database: DatabaseOpt = None,
+) -> None:
+    """Import events from files (format detected from content); re-importing never duplicates."""
+    from eventchat.datacmd import run_import
+
+    try:
+        failed = run_import(_settings(ctx, {"database": database}), files)
+    except EventchatError as exc:
+        fail(exc, traceback=ctx.obj["traceback"])
+    if failed:
+        raise typer.Exit(int(ExitStatus.ERROR))
+
+
 @data_app.command("stats")
 def data_stats_command(
     ctx: typer.Context,

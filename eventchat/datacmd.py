@@ -69,6 +69,39 @@ def database_label(settings: Settings) -> str:
     return str(default_database_path())
 
 
+def run_import(settings: Settings, paths: list[Path]) -> int:
+    """Import every file; one line per bad record or unusable file, one summary per file.
+
+    Returns the number of unusable files (the CLI exits 1 when any file could not be read).
+    """
+    from eventchat.errors import UsageError
+    from eventchat.store import open_store
+    from eventchat.store.importers import ImportBatch, parse_file
+
+    today = settings.effective_today()
+    batches: list[ImportBatch] = []
+    failed = 0
+    for path in resolve_files(paths):
+        try:
+            batches.append(parse_file(path, today=today))
+        except UsageError as exc:
+            failed += 1
+            _err(f"eventchat: skipped file: {exc}")
+    imported = skipped = 0
+    store = open_store(settings.database)
+    try:
+        for batch in batches:
+            for error in batch.errors:
+                _err(f"eventchat: skipped: {error}")
+            imported += store.upsert(batch.events)
+            skipped += len(batch.errors)
+            _err(batch.summary())
+    finally:
+        store.close()
+    _err(f"imported {imported:,} events, skipped {skipped:,} bad records from {len(batches)} files")
+    return failed
+
+
 def resolve_files(paths: list[Path]) -> list[Path]:
     """Expand directories to the files in them (sorted), keep files as given."""
     files: list[Path] = []

@@ -70,9 +70,10 @@ class EventsAPIConnectError(EventsAPIError):
 class EventsAPIStatusError(EventsAPIError):
     """The events API answered with an HTTP error status."""
 
-    def __init__(self, message: str, status_code: int) -> None:
+    def __init__(self, message: str, status_code: int, detail: str | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.detail = detail
 
 
 class EventsAPIResponseError(EventsAPIError):

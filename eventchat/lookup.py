@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from eventchat.errors import UsageError
+from eventchat.errors import EventsAPIStatusError, UsageError
 from eventchat.models import Event, EventLinks, SearchPage, SearchQuery
 from eventchat.settings import Settings
 
@@ -46,7 +46,12 @@ async def search_events(settings: Settings, query: SearchQuery) -> SearchResult:
     from eventchat.runtime import open_events_client
 
     async with open_events_client(settings) as client:
-        page = await client.search(query)
+        try:
+            page = await client.search(query)
+        except EventsAPIStatusError as exc:
+            if exc.status_code == 422 and exc.detail:
+                raise UsageError(exc.detail) from exc  # the person's input, not the API, is wrong
+            raise
         ids = list(dict.fromkeys(event.id for event in page.events))
         return join_links(page, await client.links(ids))
 

@@ -29,9 +29,12 @@ async def get(
             "is `eventchat serve` running, and is api_url right?"
         ) from exc
     if response.is_error:
+        detail = _detail(response)
         raise EventsAPIStatusError(
-            f"events API at {label} answered {response.status_code} for {path}{_detail(response)}",
+            f"events API at {label} answered {response.status_code} for {path}"
+            + (f": {detail}" if detail else ""),
             response.status_code,
+            detail,
         )
     return response
 
@@ -53,12 +56,11 @@ def _first_problem(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
-def _detail(response: httpx2.Response) -> str:
+def _detail(response: httpx2.Response) -> str | None:
+    """The one-line ``detail`` of an eventchat error body, if the body is one."""
     try:
         body: Any = response.json()
     except ValueError:
-        return ""
+        return None
     detail = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(detail, str):
-        return f": {detail[:200]}"
-    return ""
+    return detail[:200] if isinstance(detail, str) else None

@@ -1,0 +1,91 @@
+"""``eventchat data import``: every format, bad records named, counts printed, no duplicates."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).parents[1] / "importers" / "data"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "eventchat", "data", "import", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def count(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
+def test_import_twice_never_duplicates(tmp_path: Path) -> None:
+    db = tmp_path / "events.sqlite3"
+    files = [str(DATA / name) for name in ("events.json", "graph.jsonld", "meetups.ics")]
+    first = run(*files, "--database", str(db))
+    assert first.returncode == 0, first.stderr
+    assert "events.json record 3" in first.stderr  # the bad record, named by file and record
+    last = first.stderr.strip().splitlines()[-1]
+    assert last.startswith("imported ")
+    assert "skipped 4 bad records from 3 files" in last
+    n = count(db)
+    assert n > 100
+    again = run(*files, "--database", str(db))
+    assert again.returncode == 0
+    assert count(db) == n
+
+
+def test_imported_events_are_searchable_and_private(tmp_path: Path) -> None:
+    db = tmp_path / "events.sqlite3"
+    assert run(str(DATA / "graph.jsonld"), "--database", str(db)).returncode == 0
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "eventchat",
+            "search",
+            "",
+            "--from",
+            "2000-01-01",
+            "--database",
+            str(db),
+            "--format",
+            "json",
+            "--limit",
+            "50",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    events = json.loads(done.stdout)["events"]
+    assert events
+    assert all(e["source"] == "import:schema.org" for e in events)
+    assert "@" not in json.dumps(events).replace("@type", "")
+
+
+def test_unusable_file_is_reported_and_the_rest_imports(tmp_path: Path) -> None:
+    db = tmp_path / "events.sqlite3"
+    junk = tmp_path / "notes.txt"
+    junk.write_text("just some notes\n")
+    done = run(str(junk), str(DATA / "events.json"), "--database", str(db))
+    assert done.returncode == 1
+    assert "eventchat: skipped file: notes.txt is not a format eventchat can import" in done.stderr
+    assert count(db) == 2
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_file_is_one_line(tmp_path: Path) -> None:
+    done = run(str(tmp_path / "nope.json"), "--database", str(tmp_path / "e.sqlite3"))
+    assert done.returncode != 0
+    assert "nope.json" in done.stderr
+    assert "Traceback" not in done.stderr
