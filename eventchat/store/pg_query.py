@@ -60,7 +60,12 @@ def filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
 
 
 def search_sql(query: SearchQuery) -> tuple[str, str, dict[str, Any]]:
-    """The page query (each row carries the exact ``total``), the count query, and parameters."""
+    """The page query (each row carries the exact ``total``), the count query, and parameters.
+
+    The total is an uncorrelated sub-select rather than ``count(*) OVER ()``: a window would
+    materialise every matching row before the LIMIT, while the sub-select lets the page walk the
+    start-date index and stop after one page, and the count read only the filter indexes.
+    """
     where, params = filters(query)
     text = websearch_text(query.q)
     if text is not None:
@@ -70,9 +75,10 @@ def search_sql(query: SearchQuery) -> tuple[str, str, dict[str, Any]]:
     else:
         order = "e.start_day, e.start_at, e.id"
     clause = f"WHERE {' AND '.join(where)}" if where else ""
+    count = f"SELECT count(*) AS total FROM events AS e {clause}"
     page = (
-        f"SELECT {EVENT_COLUMNS}, count(*) OVER () AS total FROM events AS e {clause} "
+        f"SELECT {EVENT_COLUMNS}, ({count}) AS total FROM events AS e {clause} "
         f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"
     )
     params.update(limit=query.limit, offset=query.offset)
-    return page, f"SELECT count(*) AS total FROM events AS e {clause}", params
+    return page, count, params
