@@ -54,6 +54,11 @@ class Diagnostics:
         self._status: Status | None = None
         self._pending: dict[str, ToolCallStarted] = {}
 
+    @property
+    def spinning(self) -> bool:
+        """Whether the spinner is on screen."""
+        return self._status is not None
+
     def tool_started(self, event: ToolCallStarted) -> None:
         """Show (or update) the spinner while tool calls run."""
         self._pending[event.call_id] = event
