@@ -21,6 +21,13 @@ from eventchat.store.pg_schema import TS_CONFIG
 # ratios of the SQLite store's BM25 weights. Normalisation 1 divides by 1 + log(length).
 _TSQUERY = f"websearch_to_tsquery('{TS_CONFIG}', %(q)s)"
 _RANK = f"ts_rank('{{0.1, 0.3, 0.4, 1.0}}', e.document, {_TSQUERY}, 1)"
+# An event ending on or after `after` starts at most `max_days` (the longest any stored event
+# lasts, kept in meta by every write) before it. The redundant bound lets the start-day index
+# begin near `after` instead of walking every past event; without the meta row it bounds nothing.
+_EARLIEST_START = (
+    "to_char(greatest(%(after)s::date - (SELECT coalesce(max(value::int), 36500) FROM meta "
+    "WHERE key = 'max_days'), date '0001-01-01'), 'YYYY-MM-DD')"
+)
 
 
 def websearch_text(text: str) -> str | None:
@@ -49,6 +56,7 @@ def filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
         params["tags"] = list(dict.fromkeys(tags))
     if query.start_after:
         where.append("e.end_day >= %(after)s")
+        where.append(f"e.start_day >= {_EARLIEST_START}")
         params["after"] = query.start_after.isoformat()
     if query.start_before:
         where.append("e.start_day <= %(before)s")

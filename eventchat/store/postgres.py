@@ -24,7 +24,15 @@ from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
 from eventchat.store.fts import clean_text
 from eventchat.store.pg_query import search_sql
-from eventchat.store.pg_rows import INSERT, LINK_COLUMNS, UPDATE, to_detail, to_event, to_links
+from eventchat.store.pg_rows import (
+    INSERT,
+    LINK_COLUMNS,
+    UPDATE,
+    longest_span,
+    to_detail,
+    to_event,
+    to_links,
+)
 from eventchat.store.pg_rows import to_params as _to_params
 from eventchat.store.pg_schema import migrate
 from eventchat.store.pg_stats import compute_stats
@@ -72,6 +80,15 @@ def _sorted_params(events: Iterable[EventDetail], origin: str) -> list[dict[str,
     rows = [_to_params(event, origin) for event in events]
     rows.sort(key=lambda row: str(row["id"]).encode())
     return rows
+
+
+def _record_span(db: psycopg.Connection[DictRow], rows: list[dict[str, Any]]) -> None:
+    """Raise ``meta.max_days`` to the longest of ``rows`` (it never shrinks: a bound stays true)."""
+    db.execute(
+        "INSERT INTO meta VALUES ('max_days', %s) ON CONFLICT (key) DO UPDATE "
+        "SET value = greatest(meta.value::int, excluded.value::int)::text",
+        (str(longest_span(rows)),),
+    )
 
 
 class PostgresStore:
@@ -161,6 +178,7 @@ class PostgresStore:
         rows = _sorted_params(events, "import")
         with self._pool.connection() as db, db.transaction():
             db.cursor().executemany(f"{INSERT} ON CONFLICT (id) DO UPDATE SET {UPDATE}", rows)
+            _record_span(db, rows)
         return len(rows)
 
     @_guard
@@ -196,6 +214,7 @@ class PostgresStore:
     ) -> None:
         db.execute("DELETE FROM events WHERE origin = 'bundled'")
         db.cursor().executemany(f"{INSERT} ON CONFLICT (id) DO NOTHING", rows)
+        _record_span(db, rows)
         db.execute(
             "INSERT INTO meta VALUES ('dataset_version', %s) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -16,7 +16,7 @@ from eventchat.models import EventDetail, SearchQuery
 from eventchat.store.bundled import dataset_version, read_dataset
 from eventchat.store.pg_query import search_sql
 from eventchat.store.postgres import PostgresStore, safe_label
-from tests.store.conftest import EVENTS
+from tests.store.conftest import EVENTS, make
 
 pytestmark = pytest.mark.postgres
 
@@ -125,6 +125,21 @@ def test_the_bundled_dataset_is_loaded_only_when_its_version_changes(
     assert pg.refresh_bundled("v1", events) is False
     assert pg.refresh_bundled("v2", events) is True
     assert (len(calls), pg.count(), pg.meta("dataset_version")) == (2, 10, "v2")
+
+
+def test_a_long_event_written_by_another_worker_is_found_by_start_after(
+    pg: PostgresStore, postgres_url: str
+) -> None:
+    pg.upsert(EVENTS)
+    other = PostgresStore(postgres_url)
+    try:
+        other.upsert([make("decade", "Python Decade", "2020-01-01", end="2029-12-31")])
+    finally:
+        other.close()
+    assert [
+        e.id
+        for e in pg.search(SearchQuery(q="python decade", start_after=dt.date(2029, 12, 31))).events
+    ] == ["decade"]
 
 
 def test_nul_bytes_and_huge_input_never_reach_the_server_as_errors(pg: PostgresStore) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from eventchat.models import SearchQuery
 from eventchat.store import Store, UnknownCountryError
-from tests.store.conftest import EVENTS
+from tests.store.conftest import EVENTS, make
 
 
 def search(store: Store, **params: Any) -> list[str]:
@@ -63,6 +63,13 @@ def test_start_after_counts_an_event_under_way(small: Store) -> None:
     # Berlin runs 2026-03-30..04-02: still on during 04-01, over by 04-03.
     assert "berlin" in search(small, start_after=dt.date(2026, 4, 1))
     assert "berlin" not in search(small, start_after=dt.date(2026, 4, 3))
+
+
+def test_start_after_finds_an_event_that_began_long_before(small: Store) -> None:
+    residency = make("year", "Python Residency", "2025-06-01", end="2026-05-31", tags=["python"])
+    small.upsert([residency])
+    assert search(small, start_after=dt.date(2026, 5, 31)) == ["year", "jsconf", "zurich"]
+    assert "year" not in search(small, start_after=dt.date(2026, 6, 1))
 
 
 def test_start_before_is_inclusive(small: Store) -> None:
