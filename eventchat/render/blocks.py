@@ -15,7 +15,7 @@ from functools import cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from eventchat.render.links import GroundedLinks, decide
+from eventchat.render.links import BARE_URL, BARE_URL_TRAILING, GroundedLinks, decide
 from eventchat.render.sanitize import sanitize
 
 
@@ -107,12 +107,41 @@ def _image_as_link(image: Token) -> list[Token]:
     ]
 
 
+def _bare_links(token: Token) -> list[Token]:
+    """A text token with its bare http(s) URLs made links (terminals would make them clickable)."""
+    text, out, pos = token.content, [], 0
+    for match in BARE_URL.finditer(text):
+        if match.start() > 0 and (
+            text[match.start() - 1].isalnum() or text[match.start() - 1] in "_/.@-"
+        ):
+            continue  # glued to a word: not a URL a terminal would pick out
+        url = match.group(0).rstrip(BARE_URL_TRAILING)
+        if match.start() > pos:
+            out.append(Token("text", "", 0, content=text[pos : match.start()]))
+        out += [
+            Token("link_open", "a", 1, attrs={"href": url}),
+            Token("text", "", 0, content=url),
+            Token("link_close", "a", -1),
+        ]
+        pos = match.start() + len(url)
+    if not out:
+        return [token]
+    return [*out, Token("text", "", 0, content=text[pos:])] if pos < len(text) else out
+
+
 def _policy_children(
     children: list[Token], grounded: GroundedLinks, hyperlinks: bool
 ) -> list[Token]:
     flat: list[Token] = []
+    in_link = False
     for child in children:
-        flat += _image_as_link(child) if child.type == "image" else [child]
+        if child.type == "image":
+            flat += _image_as_link(child)
+        elif child.type == "text" and not in_link:
+            flat += _bare_links(child)
+        else:
+            in_link = {"link_open": True, "link_close": False}.get(child.type, in_link)
+            flat.append(child)
     out: list[Token] = []
     i = 0
     while i < len(flat):

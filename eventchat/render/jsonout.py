@@ -93,8 +93,9 @@ class JsonRenderer:
         call["duration"] = round(event.duration, 3)
         call["error"] = event.content if event.error else None
         for record in event.events:
+            # The same event may come back from event_details with more fields: merge them.
             key = str(record.get("id", len(self.events)))
-            self.events.setdefault(key, record)
+            self.events[key] = {**self.events.get(key, {}), **record}
 
     def close(self) -> None:
         """Write the document."""

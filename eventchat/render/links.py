@@ -19,6 +19,11 @@ MAX_URL_LENGTH = 2048
 UNVERIFIED = " (unverified)"
 REMOVED = " (link removed)"
 
+BARE_URL = re.compile(r"https?://[^\s<>()\[\]\"'`]+", re.IGNORECASE)
+"""A bare http(s) URL in text, as a terminal would detect it."""
+BARE_URL_TRAILING = ".,;:!?*_~"
+"""Punctuation that ends a sentence rather than a bare URL."""
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # A link text that starts like a URL or a host name ("https://pycon.de/…", "www.pycon.de").
 _HOSTLIKE = re.compile(

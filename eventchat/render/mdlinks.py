@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from eventchat.render.links import GroundedLinks, decide
+from eventchat.render.links import BARE_URL, BARE_URL_TRAILING, GroundedLinks, decide
 
 MAX_HOLD = 2048  # a "link" still open after this many characters is plain text
 
@@ -19,9 +19,11 @@ _INLINE = re.compile(
     r"\(\s*(?:<(?P<aurl>[^<>\n]*)>|(?P<url>(?:[^\s()<>]|\([^\s()<>]*\))*))(?:\s+(?P<title>\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
 )
 _AUTOLINK = re.compile(r"<(?P<url>[a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^<>\s]*)>")
-_BARE = re.compile(r"https?://[^\s<>()\[\]\"'`]+", re.IGNORECASE)
-_BARE_TRAILING = ".,;:!?*_~"
-_OPENER = re.compile(r"!?\[|!\Z|<|(?<![\w/.@-])[hH]|^ {0,3}(?:```|~~~)", re.MULTILINE)
+_OPENER = re.compile(
+    r"!?\[|!\Z|<|(?<![\w/.@-])[hH]|^ {0,3}(?:```|~~~)|^ {0,3}(?:`{1,2}|~{1,2})?\Z", re.MULTILINE
+)
+# The start of a line that may still become a fence marker.
+_PARTIAL_FENCE = re.compile(r" {0,3}(?:`{1,2}|~{1,2})?")
 _FENCE_PREFIX = re.compile(r"(?:^|\n) {0,3}[`~]{0,2}$")
 _LINK_PREFIX = re.compile(r"!?(?:\[[^\[\]]*(?:\](?:\(.*)?)?)?$", re.DOTALL)
 _BARE_PREFIX = re.compile(r"(?i)h(?:t(?:t(?:p(?:s?(?::/?/?)?)?)?)?)?$")
@@ -44,6 +46,7 @@ class LinkRewriter:
         self.pending = ""
         self.fence: str | None = None  # the open fence's marker, while inside fenced code
         self.collect: list[tuple[str, str]] | None = None
+        self.last = ""  # the last character written
 
     def feed(self, text: str) -> str:
         """Add sanitised ``text``; return what can be written now."""
@@ -55,7 +58,9 @@ class LinkRewriter:
         return self._scan(final=True)
 
     def _scan(self, *, final: bool) -> str:
-        buf, out, pos = self.pending, [], 0
+        # The last character written is context: a URL glued to a word is not a bare link.
+        context = self.last
+        buf, out, pos = context + self.pending, [], len(context)
         while pos < len(buf):
             if self.fence is not None:
                 end = self._skip_fence(buf, pos, final)
@@ -76,7 +81,9 @@ class LinkRewriter:
                 break
             pos = step
         self.pending = buf[pos:]
-        return "".join(out)
+        written = "".join(out)
+        self.last = (context + written)[-1:]
+        return written
 
     def _skip_fence(self, buf: str, pos: int, final: bool) -> int:
         """Past the fence's closing line, or as far as is safe while it is still open."""
@@ -96,15 +103,8 @@ class LinkRewriter:
     def _at_opener(self, buf: str, start: int, final: bool, out: list[str]) -> int | None:
         """Handle the construct at ``start``: its end, or None to hold back from ``start``."""
         rest = buf[start:]
-        head = rest.lstrip(" ")
-        if head.startswith(("```", "~~~")):
-            line_end = buf.find("\n", start)
-            if line_end < 0 and not final:
-                return None
-            self.fence = head[:3]
-            end = len(buf) if line_end < 0 else line_end + 1
-            out.append(buf[start:end])
-            return end
+        if _PARTIAL_FENCE.fullmatch(rest) or rest.lstrip(" ").startswith(("```", "~~~")):
+            return self._at_fence(buf, start, final, out)
         complete = self._complete(buf, start, final)
         if complete is not None:
             text, end = complete
@@ -114,6 +114,18 @@ class LinkRewriter:
             return None
         out.append(buf[start])
         return start + 1
+
+    def _at_fence(self, buf: str, start: int, final: bool, out: list[str]) -> int | None:
+        """A fence's opening line, or a line start that may still become one."""
+        line_end = buf.find("\n", start)
+        if line_end < 0 and not final:
+            return None
+        end = len(buf) if line_end < 0 else line_end + 1
+        head = buf[start:end].lstrip(" ")
+        if head.startswith(("```", "~~~")):
+            self.fence = head[:3]
+        out.append(buf[start:end])
+        return end
 
     def _complete(self, buf: str, start: int, final: bool) -> tuple[str, int] | None:
         if buf[start] in "![":
@@ -128,10 +140,10 @@ class LinkRewriter:
                 return None
             url = match.group("url")
             return self._inline(match.group(0), url, url), match.end()
-        match = _BARE.match(buf, start)
+        match = BARE_URL.match(buf, start)
         if match is None or (match.end() == len(buf) and not final):
             return None
-        url = match.group(0).rstrip(_BARE_TRAILING)
+        url = match.group(0).rstrip(BARE_URL_TRAILING)
         return self._inline(url, url, url), start + len(url)
 
     def _inline(self, source: str, text: str, url: str) -> str:
@@ -149,4 +161,4 @@ def _may_grow(rest: str) -> bool:
         return _LINK_PREFIX.match(rest) is not None
     if rest[0] == "<":
         return not any(c.isspace() for c in rest)
-    return bool(_BARE.fullmatch(rest) or _BARE_PREFIX.fullmatch(rest))
+    return bool(BARE_URL.fullmatch(rest) or _BARE_PREFIX.fullmatch(rest))

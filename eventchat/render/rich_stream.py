@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console, Group, NewLine, RenderableType
 from rich.live import Live
 from rich.markdown import Markdown
+from rich.segment import Segment, Segments
 
 from eventchat.chat.stream import (
     StreamEvent,
@@ -150,7 +151,19 @@ class RichRenderer:
         rendered = self.writer.renderable(self.blocks.tail)
         if rendered is None:
             return
+        view = self._bottom(rendered[0])
         if self.live is None:
-            self.live = Live(rendered[0], console=self.console, auto_refresh=False, transient=True)
+            self.live = Live(view, console=self.console, auto_refresh=False, transient=True)
             self.live.start()
-        self.live.update(rendered[0], refresh=True)
+        self.live.update(view, refresh=True)
+
+    def _bottom(self, renderable: RenderableType) -> Segments:
+        """The last lines of ``renderable`` that fit the screen: a long open block shows its end."""
+        height = max(3, self.console.size.height - 2)
+        lines = self.console.render_lines(renderable, self.console.options, pad=False)[-height:]
+        segments: list[Segment] = []
+        for number, line in enumerate(lines):
+            if number:
+                segments.append(Segment.line())
+            segments += line
+        return Segments(segments)

@@ -18,8 +18,6 @@ _CSI = r"(?:\x1b\[|\x9b)[0-?]*[ -/]*(?P<final>[@-~])?"
 _OTHER_ESC = r"\x1b[ -/]*(?P<esc_final>[0-~])?"
 _SEQUENCE = re.compile(f"{_STRING_CONTROL}|{_CSI}|{_OTHER_ESC}")
 
-_INTRODUCERS = "\x1b\x90\x98\x9b\x9d\x9e\x9f"
-
 
 def _removed_code_points() -> dict[int, int | None]:
     removed = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
@@ -60,13 +58,14 @@ def split_incomplete_escape(text: str) -> tuple[str, str]:
     Returns ``(ready, carry)``: sanitise ``ready`` now and prepend ``carry`` to the next chunk, so
     a sequence split across stream deltas is still removed whole.
     """
-    start = max(text.rfind(c) for c in _INTRODUCERS)
-    if start < 0:
+    if text.isprintable():
         return text, ""
-    match = _SEQUENCE.match(text, start)
-    if match is None or match.end() < len(text):
+    last = None
+    for last in _SEQUENCE.finditer(text):  # noqa: B007 - scanned as sanitize() scans
+        pass
+    if last is None or last.end() < len(text):
         return text, ""
-    groups = match.groupdict()
+    groups = last.groupdict()
     if groups["st"] or groups["final"] or groups["esc_final"]:
         return text, ""
-    return text[:start], text[start:]
+    return text[: last.start()], text[last.start() :]

@@ -168,3 +168,23 @@ def test_no_control_characters_in_decoded_json() -> None:
         strings = [s for doc in docs for s in _strings(doc)]
         assert any("PyCon DE" in s for s in strings)
         assert not [s for s in strings if "\x1b" in s or "\x07" in s]
+
+
+def test_events_seen_twice_are_merged_by_id() -> None:
+    first = {"id": "a1", "name": "PyCon DE", "links": {"url": "https://pycon.de/"}}
+    detail = {
+        "id": "a1",
+        "name": "PyCon DE",
+        "description": "Talks.",
+        "links": {"url": "https://pycon.de/"},
+    }
+    out, _, _ = run(
+        "json",
+        [
+            ToolResult("c1", "event_search", "{}", events=[first]),
+            ToolResult("c2", "event_details", "{}", events=[detail]),
+            TurnDone("ok"),
+        ],
+    )
+    events = json.loads(out)["events"]
+    assert events == [detail]

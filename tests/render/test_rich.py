@@ -22,10 +22,11 @@ EVENTS = [{"id": "e1", "name": "PyCon DE", "links": {"url": "https://pycon.de/"}
 LINK_ID = re.compile(r"\x1b\]8;id=[^;]*;")
 
 
-def make_console(out: io.StringIO, *, interactive: bool = False) -> Console:
+def make_console(out: io.StringIO, *, interactive: bool = False, height: int = 100) -> Console:
     return Console(
         file=out,
         width=WIDTH,
+        height=height,
         force_terminal=True,
         force_interactive=interactive,
         color_system="truecolor",
@@ -44,11 +45,12 @@ class Run:
         hyperlinks: bool = True,
         interactive: bool = False,
         clock: Callable[[], float] | None = None,
+        height: int = 100,
     ) -> None:
         self.out, self.err = io.StringIO(), io.StringIO()
         self.grounded = GroundedLinks()
         self.renderer = RichRenderer(
-            console=make_console(self.out, interactive=interactive),
+            console=make_console(self.out, interactive=interactive, height=height),
             grounded=self.grounded,
             diagnostics=Diagnostics(self.err, verbose=False, spinner=False),
             hyperlinks=hyperlinks,
@@ -314,3 +316,22 @@ def test_live_region_is_throttled_and_finished_blocks_are_not_re_rendered() -> N
     # would draw it ~24 times; re-rendering the whole answer per delta, hundreds of times.
     for n in (0, 20, 39):
         assert 1 <= out.count(f"word{n} ") <= 5
+
+
+def test_a_long_open_block_shows_its_last_lines_live() -> None:
+    text = "".join(f"- item {n}\n" for n in range(30))
+    ticks = iter(range(10_000))
+    run = Run(interactive=True, clock=lambda: float(next(ticks)), height=10)
+    live = run.feed(*[text[i : i + 4] for i in range(0, len(text), 4)])
+    last_frame = live.split("\x1b[2K")[-1]  # what the live region shows now
+    assert "item 29" in plain(last_frame)
+    assert "item 0\n" not in plain(last_frame)
+    assert screen_of(run.close()) == screen_of(render_once(text))
+
+
+def test_bare_urls_are_links_by_policy() -> None:
+    out = stream(["Site: https://pycon.de and https://made-up.example/x. Also ftp://x.example\n"])
+    targets = set(re.findall(r"\x1b\]8;id=;([^\x1b]*)\x1b\\", out))
+    assert targets == {"https://pycon.de", "https://made-up.example/x"}
+    assert "https://made-up.example/x (unverified)." in words_of(out)
+    assert "https://pycon.de and" in words_of(out)
