@@ -67,26 +67,41 @@ def filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
     return where, params
 
 
+def _ranked_page(clause: str) -> str:
+    """Text search: match and rank once into narrow rows, count them, then fetch one page."""
+    return (
+        f"WITH matches AS MATERIALIZED (SELECT e.id, {_RANK} AS rank, e.start_day "
+        f"FROM events AS e {clause}) "
+        f"SELECT {EVENT_COLUMNS}, (SELECT count(*) FROM matches) AS total "
+        "FROM (SELECT id, rank, start_day FROM matches ORDER BY rank DESC, start_day, id "
+        "LIMIT %(limit)s OFFSET %(offset)s) AS top JOIN events AS e USING (id) "
+        "ORDER BY top.rank DESC, top.start_day, top.id"
+    )
+
+
+def _dated_page(clause: str, count: str) -> str:
+    """No text: walk the start-date index and stop after one page; count separately."""
+    return (
+        f"SELECT {EVENT_COLUMNS}, ({count}) AS total FROM events AS e {clause} "
+        "ORDER BY e.start_day, e.start_at, e.id LIMIT %(limit)s OFFSET %(offset)s"
+    )
+
+
 def search_sql(query: SearchQuery) -> tuple[str, str, dict[str, Any]]:
     """The page query (each row carries the exact ``total``), the count query, and parameters.
 
-    The total is an uncorrelated sub-select rather than ``count(*) OVER ()``: a window would
-    materialise every matching row before the LIMIT, while the sub-select lets the page walk the
-    start-date index and stop after one page, and the count read only the filter indexes.
+    Never ``count(*) OVER ()``: a window materialises every matching row, wide, before the LIMIT.
+    With text every match must be ranked anyway, so matches are ranked once into narrow rows
+    that give both the count and the page; without text the page stops early on the index.
+    The count query is for a page past the end, which has no row to carry the total.
     """
     where, params = filters(query)
     text = websearch_text(query.q)
     if text is not None:
         where.insert(0, f"e.document @@ {_TSQUERY}")
         params["q"] = text
-        order = f"{_RANK} DESC, e.start_day, e.id"
-    else:
-        order = "e.start_day, e.start_at, e.id"
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     count = f"SELECT count(*) AS total FROM events AS e {clause}"
-    page = (
-        f"SELECT {EVENT_COLUMNS}, ({count}) AS total FROM events AS e {clause} "
-        f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"
-    )
+    page = _ranked_page(clause) if text is not None else _dated_page(clause, count)
     params.update(limit=query.limit, offset=query.offset)
     return page, count, params
