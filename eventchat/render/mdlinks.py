@@ -24,7 +24,7 @@ _OPENER = re.compile(
 )
 # The start of a line that may still become a fence marker.
 _PARTIAL_FENCE = re.compile(r" {0,3}(?:`{1,2}|~{1,2})?")
-_FENCE_PREFIX = re.compile(r"(?:^|\n) {0,3}[`~]{0,2}$")
+_FENCE_LINE_PREFIX = re.compile(r" {0,3}[`~]*[ \t]*")
 _LINK_PREFIX = re.compile(r"!?(?:\[[^\[\]]*(?:\](?:\(.*)?)?)?$", re.DOTALL)
 _BARE_PREFIX = re.compile(r"(?i)h(?:t(?:t(?:p(?:s?(?::/?/?)?)?)?)?)?$")
 
@@ -95,10 +95,11 @@ class LinkRewriter:
             return match.end()
         if final:
             return len(buf)
-        partial = _FENCE_PREFIX.search(buf, pos)
-        # Hold back a last line that may still become the closing fence.
-        last_line = buf.rfind("\n", pos) + 1
-        return last_line if partial or last_line > pos else pos
+        # Release fenced code at once, but for a last line that may still become the closing fence.
+        line_start = buf.rfind("\n") + 1
+        if line_start < pos or not _FENCE_LINE_PREFIX.fullmatch(buf, line_start):
+            return len(buf)
+        return line_start
 
     def _at_opener(self, buf: str, start: int, final: bool, out: list[str]) -> int | None:
         """Handle the construct at ``start``: its end, or None to hold back from ``start``."""

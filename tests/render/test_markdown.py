@@ -186,3 +186,30 @@ def test_any_chunking_writes_the_same_output(text: str, data: st.DataObject) -> 
     chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
     grounded = GroundedLinks(["https://pycon.de"])
     assert render(chunks, grounded)[0] == render([text], grounded)[0]
+
+
+def test_fenced_code_is_released_at_once_but_a_possible_closing_fence() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    renderer = make_renderer(
+        "markdown",
+        out=out,
+        err=err,
+        color=False,
+        hyperlinks=True,
+        width=None,
+        question="q",
+        model="m",
+        today="2026-01-01",
+        grounded=GroundedLinks(),
+        verbose=False,
+    )
+    written = []
+    for chunk in ["```py\nprint(", "'[x](y)')\n``", "`\nsee https://a.example "]:
+        renderer.handle(TextDelta(chunk))
+        written.append(out.getvalue())
+    renderer.close()
+    assert written == [
+        "```py\nprint(",
+        "```py\nprint('[x](y)')\n",
+        "```py\nprint('[x](y)')\n```\nsee https://a.example" + UNVERIFIED + " ",
+    ]
