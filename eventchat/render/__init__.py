@@ -64,8 +64,10 @@ def make_renderer(
             emoji=False,
             highlight=False,
         )
+        # Without a terminal Rich writes no link escapes: show URLs as "text (url)" instead.
+        clickable = hyperlinks and console.is_terminal and console.color_system is not None
         return RichRenderer(
-            console=console, grounded=grounded, diagnostics=diagnostics, hyperlinks=hyperlinks
+            console=console, grounded=grounded, diagnostics=diagnostics, hyperlinks=clickable
         )
     if fmt == "json":
         from eventchat.render.jsonout import JsonRenderer

@@ -335,3 +335,24 @@ def test_bare_urls_are_links_by_policy() -> None:
     assert targets == {"https://pycon.de", "https://made-up.example/x"}
     assert "https://made-up.example/x (unverified)." in words_of(out)
     assert "https://pycon.de and" in words_of(out)
+
+
+def test_rich_into_a_pipe_keeps_urls_as_text() -> None:
+    out = io.StringIO()
+    renderer = make_renderer(
+        "rich",
+        out=out,
+        err=io.StringIO(),
+        color=True,
+        hyperlinks=True,
+        width=WIDTH,
+        question="q",
+        model="m",
+        today="2026-01-01",
+        grounded=GroundedLinks(),
+        verbose=False,
+    )
+    renderer.handle(TextDelta("See [PyCon DE](https://pycon.de/) now.\n"))
+    renderer.close()
+    assert "\x1b" not in out.getvalue()
+    assert "See PyCon DE (https://pycon.de/) (unverified) now." in words_of(out.getvalue())
