@@ -6,7 +6,6 @@ import io
 import re
 from collections.abc import Callable
 
-import pyte
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -278,6 +277,8 @@ def test_any_chunking_of_any_text_gives_the_same_output(text: str, cuts: list[in
 
 
 def screen_of(data: str, lines: int = 120) -> list[str]:
+    """The screen a terminal shows after ``data`` (pyte emulates it; a dev dependency)."""
+    pyte = pytest.importorskip("pyte")
     screen = pyte.Screen(WIDTH, lines)
     screen.set_mode(pyte.modes.LNM)  # a tty turns \n into \r\n
     pyte.Stream(screen).feed(data)
