@@ -22,10 +22,6 @@ EVENT_COLUMNS = (
     "online, tags, description, source"
 )
 LINK_COLUMNS = "id, url, images, cfp_url, cfp_end_date, social"
-INSERT = (
-    f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join(f'%({c})s' for c in COLUMNS)})"
-)
-UPDATE = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "id")
 
 
 def to_params(event: EventDetail, origin: str) -> dict[str, Any]:

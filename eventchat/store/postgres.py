@@ -2,8 +2,8 @@
 
 Several ``eventchat serve`` processes can use one database: the schema migrates under an
 advisory lock, the bundled dataset is (re)loaded by whichever worker gets its lock first, and
-writes are ``INSERT ... ON CONFLICT (id)`` in one transaction, rows taken in id order so two
-concurrent imports of one file neither duplicate events nor deadlock. Each store holds a small
+writes are one ``INSERT ... ON CONFLICT (id)`` per transaction, rows in id order, so two
+concurrent imports of one file neither duplicate events nor deadlock (``pg_write``). Each store holds a small
 connection pool in autocommit mode; reads are single statements, writes explicit transactions.
 Tables live in the first schema of the connection's ``search_path``.
 """
@@ -24,18 +24,10 @@ from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
 from eventchat.store.fts import clean_text
 from eventchat.store.pg_query import search_sql
-from eventchat.store.pg_rows import (
-    INSERT,
-    LINK_COLUMNS,
-    UPDATE,
-    longest_span,
-    to_detail,
-    to_event,
-    to_links,
-)
-from eventchat.store.pg_rows import to_params as _to_params
+from eventchat.store.pg_rows import LINK_COLUMNS, to_detail, to_event, to_links
 from eventchat.store.pg_schema import migrate
 from eventchat.store.pg_stats import compute_stats
+from eventchat.store.pg_write import prepare, write
 from eventchat.store.stats import StoreStats
 
 P = ParamSpec("P")
@@ -75,22 +67,6 @@ def _guard(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _sorted_params(events: Iterable[EventDetail], origin: str) -> list[dict[str, Any]]:
-    """Insert parameters in id order: concurrent writers then lock rows in the same order."""
-    rows = [_to_params(event, origin) for event in events]
-    rows.sort(key=lambda row: str(row["id"]).encode())
-    return rows
-
-
-def _record_span(db: psycopg.Connection[DictRow], rows: list[dict[str, Any]]) -> None:
-    """Raise ``meta.max_days`` to the longest of ``rows`` (it never shrinks: a bound stays true)."""
-    db.execute(
-        "INSERT INTO meta VALUES ('max_days', %s) ON CONFLICT (key) DO UPDATE "
-        "SET value = greatest(meta.value::int, excluded.value::int)::text",
-        (str(longest_span(rows)),),
-    )
-
-
 class PostgresStore:
     """A Store over one PostgreSQL database (see :class:`eventchat.store.base.Store`)."""
 
@@ -120,6 +96,11 @@ class PostgresStore:
             raise StoreError(
                 f"cannot connect to the events database {self.label} ({_reason(exc)}) — "
                 "is PostgreSQL running there, and is database set to the right postgresql:// URL?"
+            ) from exc
+        except psycopg.errors.InvalidSchemaName as exc:
+            raise StoreError(
+                f"cannot prepare the events database {self.label}: the URL's search_path names "
+                "no existing schema — create that schema first, or drop search_path from the URL"
             ) from exc
         except psycopg.Error as exc:
             raise StoreError(
@@ -175,11 +156,10 @@ class PostgresStore:
     @_guard
     def upsert(self, events: Iterable[EventDetail]) -> int:
         """Insert or replace events by id in one transaction; return how many were written."""
-        rows = _sorted_params(events, "import")
+        events = list(events)
         with self._pool.connection() as db, db.transaction():
-            db.cursor().executemany(f"{INSERT} ON CONFLICT (id) DO UPDATE SET {UPDATE}", rows)
-            _record_span(db, rows)
-        return len(rows)
+            write(db, prepare(events, "import"), on_conflict="update")
+        return len(events)
 
     @_guard
     def load_bundled(self, events: Iterable[EventDetail], version: str) -> int:
@@ -187,7 +167,7 @@ class PostgresStore:
 
         Imported events survive, and an imported event keeps its id over a bundled one.
         """
-        rows = _sorted_params(events, "bundled")
+        rows = prepare(events, "bundled")
         with self._pool.connection() as db, db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (BUNDLE_LOCK,))
             self._replace_bundled(db, rows, version)
@@ -205,7 +185,7 @@ class PostgresStore:
             row = current.fetchone()
             if row is not None and row["value"] == version:
                 return False
-            self._replace_bundled(db, _sorted_params(events(), "bundled"), version)
+            self._replace_bundled(db, prepare(events(), "bundled"), version)
         return True
 
     @staticmethod
@@ -213,8 +193,7 @@ class PostgresStore:
         db: psycopg.Connection[DictRow], rows: list[dict[str, Any]], version: str
     ) -> None:
         db.execute("DELETE FROM events WHERE origin = 'bundled'")
-        db.cursor().executemany(f"{INSERT} ON CONFLICT (id) DO NOTHING", rows)
-        _record_span(db, rows)
+        write(db, rows, on_conflict="keep")
         db.execute(
             "INSERT INTO meta VALUES ('dataset_version', %s) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -155,6 +155,14 @@ def test_stop_words_are_searchable_as_in_sqlite(pg: PostgresStore) -> None:
     assert [e.id for e in pg.search(SearchQuery(q="about python")).events] == ["jsconf"]
 
 
+def test_a_search_path_naming_no_schema_is_a_clear_store_error(postgres_url: str) -> None:
+    from eventchat.errors import StoreError
+
+    url = postgres_url.replace("search_path%3D", "search_path%3Dno_such_")
+    with pytest.raises(StoreError, match="create that schema first"):
+        PostgresStore(url)
+
+
 def test_messages_never_show_the_password() -> None:
     label = safe_label("postgresql://app:hunter2@db.example:6543/events?sslmode=require")
     assert label == "postgresql://app@db.example:6543/events"
