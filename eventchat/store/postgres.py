@@ -3,8 +3,9 @@
 Several ``eventchat serve`` processes can use one database: the schema migrates under an
 advisory lock, the bundled dataset is (re)loaded by whichever worker gets its lock first, and
 writes are one ``INSERT ... ON CONFLICT (id)`` per transaction, rows in id order, so two
-concurrent imports of one file neither duplicate events nor deadlock (``pg_write``). Each store holds a small
-connection pool in autocommit mode; reads are single statements, writes explicit transactions.
+concurrent imports of one file neither duplicate events nor deadlock (``pg_write``). Each store
+holds a small connection pool in autocommit mode; reads are single statements, writes explicit
+transactions.
 Tables live in the first schema of the connection's ``search_path``.
 """
 
