@@ -11,6 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eventchat.models import EventDetail, SearchQuery
 from eventchat.store.bundled import dataset_version, read_dataset
@@ -148,6 +150,26 @@ def test_nul_bytes_and_huge_input_never_reach_the_server_as_errors(pg: PostgresS
     assert pg.links(["\x00", "pycon", "x" * 10_000]) == pg.links(["pycon"])
     page = pg.search(SearchQuery(q="python\x00 " * 2000, locality="\x00", tags=["\x00python"]))
     assert page.total == len(page.events)
+
+
+# Text with tsquery and websearch syntax mixed in, plus what PostgreSQL rejects in text (NUL).
+SYNTAX = st.sampled_from(
+    ['"', "'", "-", "or", "OR", "!", "&", "|", "<->", "<2>", ":*", ":A", "(", ")", "\x00", "\\"]
+)
+TEXT = st.lists(st.one_of(st.text(max_size=20), SYNTAX), max_size=8).map(" ".join)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(q=TEXT, locality=TEXT, tags=st.lists(TEXT, max_size=3), event_id=TEXT)
+def test_no_text_makes_a_postgres_search_fail(
+    postgres_bundled_store: PostgresStore, q: str, locality: str, tags: list[str], event_id: str
+) -> None:
+    page = postgres_bundled_store.search(SearchQuery(q=q, locality=locality, tags=tags, limit=50))
+    assert page.count == len(page.events) <= page.total
+    postgres_bundled_store.links([event_id])
+    postgres_bundled_store.get(event_id)
 
 
 def test_stop_words_are_searchable_as_in_sqlite(pg: PostgresStore) -> None:
