@@ -25,7 +25,7 @@ from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
 from eventchat.store.fts import clean_text
 from eventchat.store.pg_query import search_sql
-from eventchat.store.pg_rows import LINK_COLUMNS, to_detail, to_event, to_links
+from eventchat.store.pg_rows import EVENT_COLUMNS, LINK_COLUMNS, to_detail, to_event, to_links
 from eventchat.store.pg_schema import migrate
 from eventchat.store.pg_stats import compute_stats
 from eventchat.store.pg_write import prepare, write
@@ -36,6 +36,7 @@ R = TypeVar("R")
 
 # Serialises bundled-dataset loads between workers that start together (any constant will do).
 BUNDLE_LOCK = 0x4E5F0C3A6D21B7E2
+_GET = f"SELECT {EVENT_COLUMNS}, {LINK_COLUMNS.removeprefix('id, ')} FROM events WHERE id = %s"
 CONNECT_TIMEOUT = 5  # seconds; an unreachable server fails fast with the driver's reason
 
 
@@ -86,7 +87,13 @@ class PostgresStore:
             name="eventchat",
             timeout=30,
         )
-        self._pool.open(wait=True, timeout=CONNECT_TIMEOUT * 2)
+        try:
+            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT * 2)
+        except psycopg.Error as exc:
+            self._pool.close()
+            raise StoreError(
+                f"cannot open connections to the events database {self.label} ({_reason(exc)})"
+            ) from exc
 
     def _migrate(self) -> None:
         """Connect once outside the pool so a bad URL or a down server fails at once, clearly."""
@@ -137,7 +144,7 @@ class PostgresStore:
     def get(self, event_id: str) -> EventDetail | None:
         """One event with its links, or None."""
         with self._pool.connection() as db:
-            row = db.execute("SELECT * FROM events WHERE id = %s", (clean_text(event_id),))
+            row = db.execute(_GET, (clean_text(event_id),))
             found = row.fetchone()
         return to_detail(found) if found else None
 
