@@ -107,6 +107,7 @@ def test_the_bundled_build_holds_every_bundled_event(bundled_database_file: Path
 
 
 def test_an_unreachable_postgres_url_is_a_one_line_store_error() -> None:
+    pytest.importorskip("psycopg", reason="no PostgreSQL driver", exc_type=ImportError)
     with pytest.raises(StoreError, match="cannot connect to the events database") as caught:
         open_store("postgresql://someone:s3cret@127.0.0.1:1/events")
     message = str(caught.value)
