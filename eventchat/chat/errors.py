@@ -8,7 +8,10 @@ from eventchat.errors import ModelAPIError
 
 
 def _said(exc: openai.APIError) -> str:
-    text = " ".join(str(exc.message).split())
+    # The server's own words, without the SDK's "Error code: 400 - {...}" wrapping.
+    body = exc.body
+    said = body.get("message") if isinstance(body, dict) else None
+    text = " ".join(str(said if isinstance(said, str) else exc.message).split())
     return text[:200]
 
 
@@ -16,7 +19,7 @@ def model_error(
     exc: openai.OpenAIError, model: str, url: str, timeout: float | None = None
 ) -> ModelAPIError:
     """The ModelAPIError for an openai exception."""
-    where = f"the model API at {url}"
+    where = f"the model API at {url.rstrip('/')}"
     if isinstance(exc, openai.APITimeoutError):
         after = f" after {timeout:g}s" if timeout else ""
         return ModelAPIError(f"{where} timed out{after} — raise model_timeout or try again")

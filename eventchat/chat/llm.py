@@ -153,12 +153,17 @@ class LLM:
                     yield completion.text
                 yield completion
         except openai.OpenAIError as exc:
-            raise model_error(exc, self.model, str(self.client.base_url), self.timeout) from exc
+            raise model_error(exc, self.model, self.url, self.timeout) from exc
         except json.JSONDecodeError as exc:
             raise ModelAPIError(
-                f"the model API at {self.client.base_url} sent a malformed stream chunk — try "
-                "again; if it persists, the server is not OpenAI-compatible"
+                f"the model API at {self.url} sent a malformed stream chunk — try again; "
+                "if it persists, the server is not OpenAI-compatible"
             ) from exc
+
+    @property
+    def url(self) -> str:
+        """The model API's base URL, for messages."""
+        return str(self.client.base_url).rstrip("/")
 
     def _params(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> Any:
         params: dict[str, Any] = {

@@ -62,7 +62,8 @@ class OpenAIServer:
         return self
 
     def stop(self) -> None:
-        self._httpd.shutdown()  # waits up to one poll interval
+        if self._thread.is_alive():
+            self._httpd.shutdown()  # waits up to one poll interval
         self._httpd.server_close()
 
     def reset(self) -> None:
