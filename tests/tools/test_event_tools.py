@@ -1,0 +1,185 @@
+"""event_search and event_details over the real events API and the bundled database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from fastapi import FastAPI
+
+from eventchat.client.rest import RestEventsClient
+from eventchat.models import EventDetail, EventLinks
+from eventchat.service import create_app
+from eventchat.store import SQLiteStore
+from eventchat.tools import DATA_BEGIN, DATA_END, EventTools, ToolRegistry
+from eventchat.tools.events import compact
+
+pytestmark = pytest.mark.anyio
+
+TODAY = dt.date(2026, 1, 15)
+
+
+class Recorder:
+    """Paths the events API was asked for (an httpx2 event hook)."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    async def __call__(self, request: httpx2.Request) -> None:
+        self.paths.append(request.url.path)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+async def client(events_app: FastAPI, recorder: Recorder) -> AsyncIterator[RestEventsClient]:
+    transport = httpx2.ASGITransport(app=events_app)
+    hooks = {"request": [recorder]}
+    async with httpx2.AsyncClient(
+        transport=transport, base_url="http://events.test", event_hooks=hooks
+    ) as http:
+        yield RestEventsClient(http)
+
+
+def tools(client: RestEventsClient, **kw: Any) -> ToolRegistry:
+    return ToolRegistry(EventTools(client, today=lambda: TODAY, **kw).tools())
+
+
+def data(content: str) -> dict[str, Any]:
+    first, body, last = content.split("\n")
+    assert (first, last) == (DATA_BEGIN, DATA_END)
+    parsed: dict[str, Any] = json.loads(body)
+    return parsed
+
+
+def no_nulls(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(v is not None and no_nulls(v) for v in value.values())
+    if isinstance(value, list):
+        return all(no_nulls(v) for v in value)
+    return True
+
+
+async def test_search_returns_upcoming_events_with_links_in_one_links_request(
+    client: RestEventsClient, recorder: Recorder
+) -> None:
+    output = await tools(client).call("event_search", '{"search": "javascript", "country": "DE"}')
+    result = data(output.content)
+    assert not output.error
+    assert result["count"] == len(result["events"]) == len(output.events) > 0
+    assert result["total"] >= result["count"]
+    assert all(e["start"] >= TODAY.isoformat() for e in result["events"])  # default start_after
+    assert all(e["country"] == "Germany" and e["url"] for e in result["events"])
+    assert no_nulls(result)
+    assert recorder.paths == ["/v1/events/search", "/v1/events/links"]
+    assert all(
+        e["links"]["url"] == c["url"] for e, c in zip(output.events, result["events"], strict=True)
+    )
+
+
+async def test_zero_hits_drops_the_keywords_but_keeps_the_place(client: RestEventsClient) -> None:
+    output = await tools(client).call("event_search", {"search": "zzzqqqxx", "country": "Germany"})
+    result = data(output.content)
+    assert "zzzqqqxx" in result["relaxed"]
+    assert result["count"] > 0
+    assert {e["country"] for e in result["events"]} == {"Germany"}
+
+
+async def test_zero_hits_in_a_place_drops_the_place(client: RestEventsClient) -> None:
+    output = await tools(client).call("event_search", {"search": "", "locality": "Atlantis"})
+    result = data(output.content)
+    assert "Atlantis" in result["relaxed"]
+    assert result["count"] > 0
+
+
+async def test_nothing_to_relax_says_no_events(client: RestEventsClient) -> None:
+    output = await tools(client).call("event_search", {"search": "zzzqqqxx"})
+    result = data(output.content)
+    assert (result["total"], result["count"], result["events"]) == (0, 0, [])
+    assert "No events match" in result["message"]
+    assert "relaxed" not in result
+
+
+async def test_results_are_capped_with_a_note(client: RestEventsClient) -> None:
+    output = await tools(client, max_chars=1_500).call("event_search", {"search": "", "limit": 30})
+    assert len(output.content) <= 1_500 + len(DATA_BEGIN) + len(DATA_END) + 2
+    result = data(output.content)
+    assert "cut to" in result["note"]
+    assert 0 < len(result["events"]) < 30
+
+
+async def test_dates_and_tags_filter(client: RestEventsClient) -> None:
+    args = {
+        "search": "",
+        "tags": "python",
+        "start_after": "2026-03-01",
+        "start_before": "2026-06-30",
+    }
+    result = data((await tools(client).call("event_search", args)).content)
+    assert result["count"] > 0
+    assert all("2026-03-01" <= e["start"][:10] <= "2026-06-30" for e in result["events"])
+    assert all("python" in e["tags"] for e in result["events"])
+
+
+async def test_details_for_known_and_unknown_ids(client: RestEventsClient) -> None:
+    registry = tools(client)
+    found = data((await registry.call("event_search", {"search": "javascript"})).content)
+    known = found["events"][0]["id"]
+    output = await registry.call("event_details", {"ids": [known, "000000000000"]})
+    result = data(output.content)
+    assert result["count"] == 1
+    assert result["unknown_ids"] == ["000000000000"]
+    assert result["events"][0]["id"] == known
+    assert output.events[0]["links"]["url"] == found["events"][0]["url"]
+
+
+async def test_descriptions_are_cut(writable_database: Path) -> None:
+    store = SQLiteStore(writable_database)
+    long = "A conference about testing. " * 40
+    event = EventDetail(
+        id="longdesc0001",
+        name="Testing Days",
+        start="2026-05-01",
+        country="Germany",
+        country_code="DE",
+        description=long,
+        links=EventLinks(id="longdesc0001", url="https://t.example"),
+    )
+    store.upsert([event])
+    transport = httpx2.ASGITransport(app=create_app(store))
+    try:
+        async with httpx2.AsyncClient(transport=transport, base_url="http://e.test") as http:
+            registry = tools(RestEventsClient(http), description_chars=80)
+            result = data((await registry.call("event_search", {"search": "Testing Days"})).content)
+    finally:
+        store.close()
+    hit = next(e for e in result["events"] if e["id"] == "longdesc0001")
+    assert len(hit["description"]) == 80
+    assert hit["description"].endswith("…")
+    assert hit["url"] == "https://t.example"
+
+
+def test_compact_flattens_links_and_drops_empty_values() -> None:
+    record = {
+        "id": "a",
+        "name": "N",
+        "start": "2026-01-01",
+        "online": False,
+        "tags": [],
+        "source": "s",
+        "links": {"url": "https://a", "images": [], "social": ["@a"]},
+    }
+    assert compact(record, 100) == {
+        "id": "a",
+        "name": "N",
+        "start": "2026-01-01",
+        "url": "https://a",
+    }
