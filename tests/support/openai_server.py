@@ -170,6 +170,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(body, reply, recorded)
 
     def _answer(self, body: dict[str, Any], reply: Reply, recorded: Recorded) -> None:
+        try:
+            self._send_reply(body, reply, recorded)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away (timed out, cancelled)
+            recorded.disconnected.set()
+
+    def _send_reply(self, body: dict[str, Any], reply: Reply, recorded: Recorded) -> None:
         if reply.delay:
             time.sleep(reply.delay)
         if reply.error is not None:
@@ -232,11 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
             return True
 
     def _write(self, data: bytes) -> None:
-        try:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client went away (cancelled): stop quietly
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
 
     def _cut(self) -> None:
         # No terminating chunk: the client sees an incomplete body, as when a proxy drops it.
