@@ -87,7 +87,7 @@ class LinksResponse(BaseModel):
 
 
 def stable_id(name: str, start: str, url: str | None) -> str:
-    """A stable event id derived from the source data: the same (name, start, url) gives the same id.
+    """A stable event id from the source data: the same (name, start, url), the same id.
 
     Twelve hex digits of SHA-1 over the normalised fields: short enough for a model to copy, and
     with about 6,000 bundled events a collision is vanishingly unlikely (~1e-10).

@@ -1,8 +1,9 @@
 """eventchat's settings: one pydantic-settings class and the sources it is built from.
 
-Precedence, highest first: command-line flags > environment (``EVENTCHAT_*``, plus ``OPENAI_API_KEY``,
-``OPENAI_BASE_URL`` and ``NO_COLOR``) > the TOML config file > defaults. Settings are built once at the
-edge (``cli``) with :func:`load_settings` and passed down; nothing builds them at import time.
+Precedence, highest first: command-line flags > environment (``EVENTCHAT_*``, plus
+``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` and ``NO_COLOR``) > the TOML config file > defaults.
+Settings are built once at the edge (``cli``) with :func:`load_settings` and passed down;
+nothing builds them at import time.
 """
 
 from __future__ import annotations
@@ -155,7 +156,8 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - set(Settings.model_fields))
     if unknown:
         raise ConfigError(
-            f"config file {path} has unknown key {unknown[0]!r} — see config.toml.example for the keys"
+            f"config file {path} has unknown key {unknown[0]!r} — "
+            "see config.toml.example for the keys"
         )
     return data
 
@@ -195,8 +197,8 @@ def load_settings(
     sources = _sources(given, path)
     origin: dict[str, SourceName] = {}
     merged: dict[str, Any] = {}
-    for source_name, source in reversed(sources):
-        for key, value in source().items():
+    for source_name, settings_source in reversed(sources):
+        for key, value in settings_source().items():
             field = _field_for(key)
             merged[field] = value
             origin[field] = source_name

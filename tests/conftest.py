@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ _ISOLATED_NAMES = ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "EDITOR", "VIS
 @pytest.fixture(autouse=True)
 def clean_environ(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
+) -> Path:
     """No test sees the developer's keys, config, data or history (httpx's ``clean_environ``)."""
     import os
 
@@ -36,4 +35,4 @@ def clean_environ(
     ):
         (home / sub).mkdir()
         monkeypatch.setenv(var, str(home / sub))
-    yield home
+    return home

@@ -71,7 +71,7 @@ def test_question_to_linked_answer(model_env: OpenAIServer, store: SQLiteStore) 
         "content": "Any JavaScript conferences in Germany?",
     }
     assert TODAY in first["messages"][0]["content"]  # the system prompt carries today's date
-    assert [t["function"]["name"] for t in first["tools"]][0] == "event_search"
+    assert first["tools"][0]["function"]["name"] == "event_search"
     tool_message = second["messages"][-1]
     assert tool_message["role"] == "tool"
     result = tool_message["content"]

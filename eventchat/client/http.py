@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import httpx2
@@ -14,11 +15,11 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 async def get(
-    http: httpx2.AsyncClient, label: str, path: str, params: list[tuple[str, str]]
+    http: httpx2.AsyncClient, label: str, path: str, params: Sequence[tuple[str, str]]
 ) -> httpx2.Response:
     """GET ``path``; transport failures and error statuses become EventsAPIError."""
     try:
-        response = await http.get(path, params=params)
+        response = await http.get(path, params=tuple(params))
     except httpx2.TimeoutException as exc:
         raise EventsAPIConnectError(
             f"events API at {label} timed out — raise api_timeout or try again"

@@ -20,7 +20,8 @@ def hit_record(hit: Hit) -> dict[str, Any]:
     record = hit.event.model_dump(exclude_none=True)
     if hit.links is not None:
         record["links"] = hit.links.model_dump(exclude_none=True, exclude={"id"})
-    return _clean(record)
+    cleaned: dict[str, Any] = _clean(record)
+    return cleaned
 
 
 def _clean(value: Any) -> Any:
