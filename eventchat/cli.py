@@ -146,6 +146,9 @@ def serve_command(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to bind; loopback unless told.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=0, max=65535)] = 8765,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (to share one database, use PostgreSQL).", min=1)
+    ] = 1,
     database: DatabaseOpt = None,
 ) -> None:
     """Serve the events REST API over HTTP (OpenAPI docs at /docs)."""
@@ -153,7 +156,7 @@ def serve_command(
 
     try:
         settings = _settings(ctx, {"database": database})
-        serve(settings.database, host, port)
+        serve(settings.database, host, port, workers=workers)
     except EventchatError as exc:
         fail(exc, traceback=ctx.obj["traceback"])
 

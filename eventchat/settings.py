@@ -86,7 +86,11 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="Seconds before an events request fails."
     )
     database: str = Field(
-        default="", description="SQLite path or postgresql:// URL; empty = default."
+        default="",
+        validation_alias=AliasChoices(
+            "EVENTCHAT_DATABASE", "EVENTCHAT_DATABASE_URL", "database", "database_url"
+        ),
+        description="SQLite path or postgresql:// URL (alias: database_url); empty = default.",
     )
     max_tool_rounds: int = Field(default=5, ge=1, le=20)
     history_token_budget: int = Field(default=16_000, ge=1_000)
@@ -153,7 +157,7 @@ def _read_config_file(path: Path) -> dict[str, Any]:
         ) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path} ({exc.strerror})") from exc
-    unknown = sorted(set(data) - set(Settings.model_fields))
+    unknown = sorted(key for key in data if _field_for(key) not in Settings.model_fields)
     if unknown:
         raise ConfigError(
             f"config file {path} has unknown key {unknown[0]!r} — "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import sys
 from collections.abc import Iterator
@@ -42,8 +43,24 @@ def _server_class() -> type:
     return QuietExitServer
 
 
-def serve(database: str, host: str, port: int) -> None:
-    """Serve the events API until Ctrl-C or SIGTERM; uvicorn shuts down gracefully on both."""
+def _announce(host: str, port: int, count: int, workers: int) -> None:
+    display_host = f"[{host}]" if ":" in host else host
+    base = f"http://{display_host}:{port}"
+    processes = f" · {workers} workers" if workers > 1 else ""
+    sys.stderr.write(
+        f"eventchat events API on {base} · {count:,} events{processes}"
+        f" · docs at {base}/docs · Ctrl-C to stop\n"
+    )
+    sys.stderr.flush()
+
+
+def serve(database: str, host: str, port: int, *, workers: int = 1) -> None:
+    """Serve the events API until Ctrl-C or SIGTERM; uvicorn shuts down gracefully on both.
+
+    With several workers, this process opens the store once (migrations, bundled data), then
+    uvicorn starts worker processes that each build the app from the environment
+    (``eventchat.service.asgi``) with their own store and connection pool.
+    """
     import uvicorn
 
     from eventchat.service import create_app
@@ -51,14 +68,25 @@ def serve(database: str, host: str, port: int) -> None:
 
     check_port_free(host, port)
     store = open_store(database)
-    try:
-        count = store.count()
-        display_host = f"[{host}]" if ":" in host else host
-        sys.stderr.write(
-            f"eventchat events API on http://{display_host}:{port} · {count:,} events"
-            f" · docs at http://{display_host}:{port}/docs · Ctrl-C to stop\n"
+    if workers > 1:
+        try:
+            count = store.count()
+        finally:
+            store.close()
+        os.environ["EVENTCHAT_DATABASE"] = database
+        _announce(host, port, count, workers)
+        uvicorn.run(
+            "eventchat.service.asgi:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
         )
-        sys.stderr.flush()
+        return
+    try:
+        _announce(host, port, store.count(), workers)
         config = uvicorn.Config(
             create_app(store), host=host, port=port, log_level="warning", access_log=False
         )

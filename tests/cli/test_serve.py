@@ -85,3 +85,40 @@ def test_serve_on_a_busy_port_is_one_line(bundled_database_file: Path) -> None:
         f"eventchat: error: cannot listen on 127.0.0.1:{port} (Address already in use)"
         " — pick another with --port"
     )
+
+
+def test_serve_with_two_workers(bundled_database_file: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "eventchat",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--database",
+            str(bundled_database_file),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{base}/healthz", proc)
+        with httpx2.Client(base_url=base, timeout=5) as client:
+            totals = {
+                client.get("/v1/events/search", params={"q": "rust"}).json()["total"]
+                for _ in range(20)
+            }
+        assert len(totals) == 1
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert "2 workers" in err.splitlines()[0]
+    assert "Traceback" not in err
