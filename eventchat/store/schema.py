@@ -88,6 +88,60 @@ def m003_meta(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
+# The longest event (end_day - start_day, in days) bounds how early an event ending on or after
+# a date can start, so "ends on/after X" becomes a start_day range. 'unbounded' once any row's
+# days are not canonical YYYY-MM-DD dates (text order would then not be date order).
+SPAN_KEY = "max_day_span"
+UNBOUNDED = "unbounded"
+_IRREGULAR = "date({0}.start_day) IS NOT {0}.start_day OR date({0}.end_day) IS NOT {0}.end_day"
+_SPAN = "CAST(julianday({0}.end_day) - julianday({0}.start_day) AS INTEGER)"
+_VALID_TAGS = "CASE WHEN json_valid({0}.tags) THEN {0}.tags ELSE '[]' END"
+
+
+def _tag_rows(row: str, source: str = "") -> str:
+    """SELECT of the event_tags rows of ``row`` (``new``, or an alias in ``source``)."""
+    return (
+        f"SELECT t.value, {row}.start_day, {row}.end_day, {row}.rowid "
+        f"FROM {source}json_each({_VALID_TAGS.format(row)}) AS t WHERE t.value IS NOT NULL"
+    )
+
+
+@migration
+def m004_search_indexes(db: sqlite3.Connection) -> None:
+    """Tags as rows, a (start_day, end_day) index and the longest span: fast filtered search."""
+    db.execute("CREATE INDEX events_start_end ON events(start_day, end_day)")
+    # `tag` has no declared type, so values compare exactly as json_each's did (no affinity).
+    db.execute(
+        "CREATE TABLE event_tags (tag, start_day TEXT NOT NULL, end_day TEXT NOT NULL, "
+        "event INTEGER NOT NULL, PRIMARY KEY (tag, start_day, event)) WITHOUT ROWID"
+    )
+    db.execute(f"INSERT OR IGNORE INTO event_tags {_tag_rows('e', 'events AS e, ')}")
+    span = db.execute(
+        f"SELECT CASE WHEN coalesce(sum({_IRREGULAR.format('events')}), 0) > 0 THEN ? "
+        f"ELSE max(0, coalesce(max({_SPAN.format('events')}), 0)) END FROM events",
+        (UNBOUNDED,),
+    ).fetchone()[0]
+    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SPAN_KEY, str(span)))
+    insert_tags = f"INSERT OR IGNORE INTO event_tags {_tag_rows('new')};"
+    delete_tags = (
+        "DELETE FROM event_tags WHERE start_day = old.start_day AND event = old.rowid "
+        f"AND tag IN (SELECT t.value FROM json_each({_VALID_TAGS.format('old')}) AS t);"
+    )
+    widen = (
+        f"UPDATE meta SET value = CASE WHEN value = '{UNBOUNDED}' OR {_IRREGULAR.format('new')} "
+        f"THEN '{UNBOUNDED}' ELSE max(CAST(value AS INTEGER), {_SPAN.format('new')}) END "
+        f"WHERE key = '{SPAN_KEY}';"
+    )
+    db.execute(
+        f"CREATE TRIGGER event_tags_ai AFTER INSERT ON events BEGIN {insert_tags} {widen} END"
+    )
+    db.execute(f"CREATE TRIGGER event_tags_ad AFTER DELETE ON events BEGIN {delete_tags} END")
+    db.execute(
+        "CREATE TRIGGER event_tags_au AFTER UPDATE ON events "
+        f"BEGIN {delete_tags} {insert_tags} {widen} END"
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the pending migrations in order; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")

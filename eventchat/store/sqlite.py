@@ -13,6 +13,7 @@ import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -21,7 +22,7 @@ from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
 from eventchat.store.countries import resolve_country
 from eventchat.store.fts import clean_text, fold, match_expression
 from eventchat.store.rows import COLUMNS, LINK_COLUMNS, to_detail, to_event, to_links, to_row
-from eventchat.store.schema import migrate, transaction
+from eventchat.store.schema import SPAN_KEY, migrate, transaction
 from eventchat.store.stats import StoreStats, compute_stats
 
 P = ParamSpec("P")
@@ -52,30 +53,172 @@ def _guard(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _filters(query: SearchQuery) -> tuple[list[str], list[Any]]:
-    """WHERE clauses and parameters for every filter of ``query`` except the full text."""
-    where: list[str] = []
-    params: list[Any] = []
-    if query.locality and (key := fold(query.locality.partition(",")[0])):
-        where.append("e.locality_key = ?")
-        params.append(key)
+@dataclass(frozen=True)
+class _Filters:
+    """Every filter of a query except the full text, normalised as the columns store them."""
+
+    locality_key: str | None
+    country_code: str | None
+    tags: list[str]
+    ends_from: str | None  # start_after: end_day >= this
+    starts_from: str | None  # start_day >= this, implied by ends_from and the longest span
+    starts_until: str | None  # start_before: start_day <= this
+    online: int | None
+
+    def on_events(self) -> tuple[list[str], list[Any]]:
+        """WHERE clauses on ``e`` (events) for every filter but the tags."""
+        where, params = self.on_columns()
+        dates, date_params = self.on_days("e")
+        return where + dates, params + date_params
+
+    def on_columns(self) -> tuple[list[str], list[Any]]:
+        """WHERE clauses on ``e`` for the locality, country and online filters."""
+        where: list[str] = []
+        params: list[Any] = []
+        for clause, value in (
+            ("e.locality_key = ?", self.locality_key),
+            ("e.country_code = ?", self.country_code),
+            ("e.online = ?", self.online),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        return where, params
+
+    def on_days(self, alias: str) -> tuple[list[str], list[Any]]:
+        """WHERE clauses on ``alias.start_day``/``end_day`` for the date filters."""
+        where: list[str] = []
+        params: list[Any] = []
+        for clause, value in (
+            (f"{alias}.start_day >= ?", self.starts_from),
+            (f"{alias}.start_day <= ?", self.starts_until),
+            (f"{alias}.end_day >= ?", self.ends_from),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        return where, params
+
+    def has_event_columns(self) -> bool:
+        """Whether a filter needs the events row (not just event_tags)."""
+        fields = (self.locality_key, self.country_code, self.online)
+        return any(value is not None for value in fields)
+
+    def is_empty(self) -> bool:
+        """Whether nothing but (possibly) the text filters the events."""
+        days = (self.ends_from, self.starts_until)
+        return not self.tags and not self.has_event_columns() and days == (None, None)
+
+
+def _tag_exists(alias: str) -> str:
+    return (
+        "EXISTS (SELECT 1 FROM event_tags AS t WHERE t.tag = ? "
+        f"AND t.start_day = {alias}.start_day AND t.event = {alias}.{_ROWID[alias]})"
+    )
+
+
+_ROWID = {"e": "rowid", "t0": "event"}
+
+
+def _starts_from(start_after: dt.date | None, span: str | None) -> str | None:
+    """The earliest start_day of an event ending on/after ``start_after`` (None: no bound)."""
+    if start_after is None or span is None or not span.isdigit():
+        return None
+    try:
+        return (start_after - dt.timedelta(days=int(span))).isoformat()
+    except OverflowError:
+        return None
+
+
+def _filters(query: SearchQuery, span: str | None) -> _Filters:
+    """The filters of ``query``; ``span`` is the stored longest event span (see schema)."""
+    key = fold(query.locality.partition(",")[0]) if query.locality else ""
+    code = None
     if query.country and query.country.strip():
-        where.append("e.country_code = ?")
-        params.append(resolve_country(clean_text(query.country)).code)
-    for tag in query.tags:
-        if tag := clean_text(tag).strip().lower():
-            where.append("EXISTS (SELECT 1 FROM json_each(e.tags) AS t WHERE t.value = ?)")
-            params.append(tag)
-    if query.start_after:
-        where.append("e.end_day >= ?")
-        params.append(query.start_after.isoformat())
-    if query.start_before:
-        where.append("e.start_day <= ?")
-        params.append(query.start_before.isoformat())
-    if query.online is not None:
-        where.append("e.online = ?")
-        params.append(int(query.online))
-    return where, params
+        code = resolve_country(clean_text(query.country)).code
+    tags = [tag for raw in query.tags if (tag := clean_text(raw).strip().lower())]
+    return _Filters(
+        locality_key=key or None,
+        country_code=code,
+        tags=list(dict.fromkeys(tags)),
+        ends_from=query.start_after.isoformat() if query.start_after else None,
+        starts_from=_starts_from(query.start_after, span),
+        starts_until=query.start_before.isoformat() if query.start_before else None,
+        online=None if query.online is None else int(query.online),
+    )
+
+
+def _text_source(match: str, filters: _Filters) -> tuple[str, list[Any]]:
+    """FROM and WHERE of a full-text search with filters, driven from the FTS index.
+
+    CROSS JOIN fixes the join order: otherwise the planner may start from an index on a filter
+    (country, locality) and run the MATCH once per row, hundreds of times slower.
+    """
+    where, params = filters.on_events()
+    where += [_tag_exists("e")] * len(filters.tags)
+    clause = " AND ".join(["events_fts MATCH ?", *where])
+    source = "events_fts CROSS JOIN events AS e ON e.rowid = events_fts.rowid"
+    return f"{source} WHERE {clause}", [match, *params, *filters.tags]
+
+
+def _text_search(
+    db: sqlite3.Connection, match: str, filters: _Filters, offset: int, limit: int
+) -> tuple[int, list[sqlite3.Row]]:
+    """Total and page of a full-text search: by relevance, then start_day, then id."""
+    if filters.is_empty():  # counting and ranking need only the FTS index
+        body, params = "events_fts WHERE events_fts MATCH ?", [match]
+    else:
+        body, params = _text_source(match, filters)
+    total = int(db.execute(f"SELECT count(*) FROM {body}", params).fetchone()[0])
+    wanted = offset + limit
+    # Rank rowids alone (no events row per match); one more than needed shows whether the last
+    # score on the page ties with an event beyond it.
+    top = db.execute(
+        f"SELECT events_fts.rowid, {_BM25} AS s FROM {body} ORDER BY s LIMIT ?",
+        [*params, wanted + 1],
+    ).fetchall()
+    if len(top) > wanted and top[wanted][1] == top[wanted - 1][1]:
+        body, params = _text_source(match, filters)  # the tie is broken over every tied event
+        page = f"SELECT e.* FROM {body} ORDER BY {_BM25}, e.start_day, e.id LIMIT ? OFFSET ?"
+        return total, db.execute(page, [*params, limit, offset]).fetchall()
+    scores = {row[0]: row[1] for row in top[:wanted]}
+    rows = _rows_by_rowid(db, list(scores))
+    rows.sort(key=lambda row: (scores[row["rowid"]], row["start_day"], row["id"]))
+    return total, rows[offset:]
+
+
+def _rows_by_rowid(db: sqlite3.Connection, rowids: list[int]) -> list[sqlite3.Row]:
+    """The events rows with these rowids, in no particular order."""
+    rows: list[sqlite3.Row] = []
+    for start in range(0, len(rowids), _IN_CHUNK):
+        chunk = rowids[start : start + _IN_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        rows += db.execute(f"SELECT * FROM events WHERE rowid IN ({marks})", chunk).fetchall()
+    return rows
+
+
+def _filtered_search(
+    db: sqlite3.Connection, filters: _Filters, offset: int, limit: int
+) -> tuple[int, list[sqlite3.Row]]:
+    """Total and page of a search without text, in start order."""
+    if filters.tags:  # driven from the first tag's rows, already in start_day order
+        first, *rest = filters.tags
+        days, day_params = filters.on_days("t0")
+        tag_where = ["t0.tag = ?", *days, *[_tag_exists("t0")] * len(rest)]
+        tag_params = [first, *day_params, *rest]
+        where, params = filters.on_columns()
+        where, params = tag_where + where, tag_params + params
+        source = "event_tags AS t0 CROSS JOIN events AS e ON e.rowid = t0.event"
+        order = "t0.start_day, e.start_at, e.id"
+        counted = source if filters.has_event_columns() else "event_tags AS t0"
+    else:
+        where, params = filters.on_events()
+        source = counted = "events AS e"
+        order = "e.start_day, e.start_at, e.id"
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    total = int(db.execute(f"SELECT count(*) FROM {counted} {clause}", params).fetchone()[0])
+    page = f"SELECT e.* FROM {source} {clause} ORDER BY {order} LIMIT ? OFFSET ?"
+    return total, db.execute(page, [*params, limit, offset]).fetchall()
 
 
 class SQLiteStore:
@@ -115,22 +258,14 @@ class SQLiteStore:
     @_guard
     def search(self, query: SearchQuery) -> SearchPage:
         """One page of events matching ``query``; UnknownCountryError for an unknown country."""
-        where, params = _filters(query)
+        db = self._db()
+        span = db.execute("SELECT value FROM meta WHERE key = ?", (SPAN_KEY,)).fetchone()
+        filters = _filters(query, None if span is None else str(span[0]))
         match = match_expression(query.q)
         if match:
-            source = "events_fts JOIN events AS e ON e.rowid = events_fts.rowid"
-            where.insert(0, "events_fts MATCH ?")
-            params.insert(0, match)
-            order = f"{_BM25}, e.start_day, e.id"
+            total, rows = _text_search(db, match, filters, query.offset, query.limit)
         else:
-            source, order = "events AS e", "e.start_day, e.start_at, e.id"
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        db = self._db()
-        total = db.execute(f"SELECT count(*) FROM {source} {clause}", params).fetchone()[0]
-        rows = db.execute(
-            f"SELECT e.* FROM {source} {clause} ORDER BY {order} LIMIT ? OFFSET ?",
-            [*params, query.limit, query.offset],
-        ).fetchall()
+            total, rows = _filtered_search(db, filters, query.offset, query.limit)
         events = [to_event(row) for row in rows]
         return SearchPage(total=total, count=len(events), offset=query.offset, events=events)
 
