@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from eventchat.models import SearchQuery
 from eventchat.store import SQLiteStore
+from tests.support.cli import run_eventchat
 from tests.support.openai_script import text, tool_call
 from tests.support.openai_server import OpenAIServer
 
@@ -25,14 +25,7 @@ TODAY = "2019-01-01"
 
 
 def ask(server: OpenAIServer, question: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    env_args = ["--today", TODAY, *extra]
-    return subprocess.run(
-        [sys.executable, "-m", "eventchat", "-q", question, *env_args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_eventchat("-q", question, "--today", TODAY, *extra)
 
 
 @pytest.fixture

@@ -8,19 +8,12 @@ import sys
 import pytest
 
 from eventchat import __version__
+from tests.support.cli import run_eventchat
 
 HEAVY = ("openai", "fastapi", "uvicorn", "prompt_toolkit", "rich.markdown")
 
 
-def eventchat(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eventchat", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL if stdin is None else None,
-    )
+eventchat = run_eventchat
 
 
 def imported_modules(*args: str) -> set[str]:

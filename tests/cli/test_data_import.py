@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.cli import run_eventchat
 
 DATA = Path(__file__).parents[1] / "importers" / "data"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eventchat", "data", "import", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_eventchat("data", "import", *args)
 
 
 def count(db: Path) -> int:
@@ -45,28 +40,19 @@ def test_import_twice_never_duplicates(tmp_path: Path) -> None:
 def test_imported_events_are_searchable_and_private(tmp_path: Path) -> None:
     db = tmp_path / "events.sqlite3"
     assert run(str(DATA / "graph.jsonld"), "--database", str(db)).returncode == 0
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "eventchat",
-            "search",
-            "",
-            "--from",
-            "2000-01-01",
-            "--database",
-            str(db),
-            "--format",
-            "json",
-            "--limit",
-            "50",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        check=True,
+    done = run_eventchat(
+        "search",
+        "",
+        "--from",
+        "2000-01-01",
+        "--database",
+        str(db),
+        "--format",
+        "json",
+        "--limit",
+        "50",
     )
+    assert done.returncode == 0, done.stderr
     events = json.loads(done.stdout)["events"]
     assert events
     assert all(e["source"] == "import:schema.org" for e in events)

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from eventchat.models import SearchQuery
 from eventchat.store import SQLiteStore
+from tests.support.cli import run_eventchat
 
 
 def search(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "eventchat", "search", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_eventchat("search", *args)
 
 
 def test_json_is_the_default_when_piped(bundled_database: Path, store: SQLiteStore) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx2
 import pytest
+
+from tests.support.cli import start_eventchat
 
 
 def free_port() -> int:
@@ -19,23 +20,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(database: Path, port: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eventchat",
-            "serve",
-            "--port",
-            str(port),
-            "--database",
-            str(database),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def start(database: Path, port: int, *extra: str) -> subprocess.Popen[str]:
+    return start_eventchat("serve", "--port", str(port), "--database", str(database), *extra)
 
 
 def wait_until_up(url: str, proc: subprocess.Popen[str]) -> None:
@@ -89,24 +75,7 @@ def test_serve_on_a_busy_port_is_one_line(bundled_database_file: Path) -> None:
 
 def test_serve_with_two_workers(bundled_database_file: Path) -> None:
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "eventchat",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--database",
-            str(bundled_database_file),
-        ],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start(bundled_database_file, port, "--workers", "2")
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(f"{base}/healthz", proc)
