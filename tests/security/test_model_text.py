@@ -15,6 +15,7 @@ import pytest
 
 from tests.security.payloads import (
     EVIL_HOST,
+    escape_sequences,
     PAYLOADS,
     RICH_MARKUP,
     json_violations,
@@ -47,8 +48,17 @@ CONSTRUCTS: dict[str, str] = {
 }
 
 
-def check(fmt: Format, out: str, err: str) -> None:
-    """The matrix's assertions on one rendering's stdout and stderr."""
+def sgr_set(output: str) -> set[str]:
+    """The distinct SGR sequences in ``output``, Rich's link ids aside."""
+    return {s for s in escape_sequences(output) if s.startswith("\x1b[") and s.endswith("m")}
+
+
+def check(fmt: Format, out: str, err: str, twin: str = "") -> None:
+    """The matrix's assertions on one rendering's stdout and stderr.
+
+    ``twin`` is the same rendering with a harmless word for the payload: the payload may not add
+    a colour or attribute (SGR 8 would hide text) that the twin does not have.
+    """
     if fmt in {"json", "jsonl"}:
         assert json_violations(out, lines=fmt == "jsonl") == []
         assert "\x1b" not in out  # JSON escapes it; never raw
@@ -57,6 +67,7 @@ def check(fmt: Format, out: str, err: str) -> None:
         for target in link_targets(out):
             assert EVIL_HOST not in target
             assert target.startswith(("https://", "http://"))
+        assert sgr_set(out) <= sgr_set(twin)
     assert terminal_violations(err) == []
 
 
@@ -67,7 +78,9 @@ def check(fmt: Format, out: str, err: str) -> None:
 def test_payload_in_model_text(payload: str, construct: str, fmt: Format, size: int) -> None:
     answer = CONSTRUCTS[construct].format(p=PAYLOADS[payload])
     out, err = render(fmt, [*tool_round(EVENTS), *answer_events(chunked(answer, size))])
-    check(fmt, out, err)
+    twin = CONSTRUCTS[construct].format(p="harmless")
+    twin_out, _ = render(fmt, [*tool_round(EVENTS), *answer_events([twin])])
+    check(fmt, out, err, twin_out)
 
 
 @pytest.mark.parametrize("fmt", ["rich", "rich-static", "markdown"])
