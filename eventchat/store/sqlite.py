@@ -148,38 +148,97 @@ def _filters(query: SearchQuery, span: str | None) -> _Filters:
     )
 
 
-def _text_source(match: str, filters: _Filters) -> tuple[str, list[Any]]:
-    """FROM and WHERE of a full-text search with filters, driven from the FTS index.
+# Testing each FTS match against a set of rowids built once costs about a third of looking up
+# its events row, so the set is worth building while it is under this many times the matches.
+_SET_PER_MATCH = 3
 
-    CROSS JOIN fixes the join order: otherwise the planner may start from an index on a filter
-    (country, locality) and run the MATCH once per row, hundreds of times slower.
+
+@dataclass(frozen=True)
+class _Selection:
+    """The events passing every filter but the text: FROM, WHERE, start order, rowid."""
+
+    source: str
+    counted: str  # FROM enough for counting (and for the rowids): no events rows when it can
+    clause: str
+    params: list[Any]
+    order: str
+    rowid: str
+
+
+def _select(filters: _Filters) -> _Selection:
+    """Tags drive from the first tag's event_tags rows, in start_day order; else the indexes."""
+    if filters.tags:
+        first, *rest = filters.tags
+        days, day_params = filters.on_days("t0")
+        columns, column_params = filters.on_columns()
+        where = ["t0.tag = ?", *days, *[_tag_exists("t0")] * len(rest), *columns]
+        params = [first, *day_params, *rest, *column_params]
+        source = "event_tags AS t0 CROSS JOIN events AS e ON e.rowid = t0.event"
+        counted = source if filters.has_event_columns() else "event_tags AS t0"
+        order, rowid = "t0.start_day, e.start_at, e.id", "t0.event"
+    else:
+        where, params = filters.on_events()
+        source = counted = "events AS e"
+        order, rowid = "e.start_day, e.start_at, e.id", "e.rowid"
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    return _Selection(source, counted, clause, params, order, rowid)
+
+
+def _text_where(
+    db: sqlite3.Connection, match: str, filters: _Filters, matches: int
+) -> tuple[str, list[Any], bool]:
+    """WHERE of a full-text search with filters, its parameters, and whether it needs ``e``.
+
+    When the filtered events are few next to the text matches, their rowids are collected once
+    and each match is tested against them (``+`` keeps the planner from probing the FTS index
+    once per rowid). Otherwise each match is joined to its events row and the filters tested
+    there; the caller's CROSS JOIN keeps the FTS index as the outer loop for the same reason.
     """
-    where, params = filters.on_events()
-    where += [_tag_exists("e")] * len(filters.tags)
-    clause = " AND ".join(["events_fts MATCH ?", *where])
-    source = "events_fts CROSS JOIN events AS e ON e.rowid = events_fts.rowid"
-    return f"{source} WHERE {clause}", [match, *params, *filters.tags]
+    chosen = _select(filters)
+    cap = _SET_PER_MATCH * matches
+    probe = f"SELECT count(*) FROM (SELECT 1 FROM {chosen.counted} {chosen.clause} LIMIT ?)"
+    if db.execute(probe, [*chosen.params, cap + 1]).fetchone()[0] <= cap:
+        rowids = f"SELECT {chosen.rowid} FROM {chosen.counted} {chosen.clause}"
+        where = f"events_fts MATCH ? AND +events_fts.rowid IN ({rowids})"
+        return where, [match, *chosen.params], False
+    clauses, params = filters.on_events()
+    clauses += [_tag_exists("e")] * len(filters.tags)
+    return " AND ".join(["events_fts MATCH ?", *clauses]), [match, *params, *filters.tags], True
+
+
+_FTS = "events_fts"
+_FTS_EVENTS = "events_fts CROSS JOIN events AS e ON e.rowid = events_fts.rowid"
 
 
 def _text_search(
     db: sqlite3.Connection, match: str, filters: _Filters, offset: int, limit: int
 ) -> tuple[int, list[sqlite3.Row]]:
     """Total and page of a full-text search: by relevance, then start_day, then id."""
-    if filters.is_empty():  # counting and ranking need only the FTS index
-        body, params = "events_fts WHERE events_fts MATCH ?", [match]
-    else:
-        body, params = _text_source(match, filters)
-    total = int(db.execute(f"SELECT count(*) FROM {body}", params).fetchone()[0])
+    count = "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?"
+    total = matches = int(db.execute(count, [match]).fetchone()[0])
+    if not matches:
+        return 0, []
+    where, params, joined = "events_fts MATCH ?", [match], False
+    if not filters.is_empty():
+        where, params, joined = _text_where(db, match, filters, matches)
+        source = _FTS_EVENTS if joined else _FTS
+        total = int(
+            db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
+        )
     wanted = offset + limit
     # Rank rowids alone (no events row per match); one more than needed shows whether the last
     # score on the page ties with an event beyond it.
     top = db.execute(
-        f"SELECT events_fts.rowid, {_BM25} AS s FROM {body} ORDER BY s LIMIT ?",
+        f"SELECT events_fts.rowid, {_BM25} AS s FROM {_FTS_EVENTS if joined else _FTS} "
+        f"WHERE {where} ORDER BY s LIMIT ?",
         [*params, wanted + 1],
     ).fetchall()
     if len(top) > wanted and top[wanted][1] == top[wanted - 1][1]:
-        body, params = _text_source(match, filters)  # the tie is broken over every tied event
-        page = f"SELECT e.* FROM {body} ORDER BY {_BM25}, e.start_day, e.id LIMIT ? OFFSET ?"
+        # A tie across the page boundary: break it by start_day and id over every tied event.
+        page = (
+            f"SELECT e.* FROM {_FTS_EVENTS} WHERE {where} "
+            f"ORDER BY {_BM25}, e.start_day, e.id LIMIT ? OFFSET ?"
+        )
         return total, db.execute(page, [*params, limit, offset]).fetchall()
     scores = {row[0]: row[1] for row in top[:wanted]}
     rows = _rows_by_rowid(db, list(scores))
@@ -201,24 +260,13 @@ def _filtered_search(
     db: sqlite3.Connection, filters: _Filters, offset: int, limit: int
 ) -> tuple[int, list[sqlite3.Row]]:
     """Total and page of a search without text, in start order."""
-    if filters.tags:  # driven from the first tag's rows, already in start_day order
-        first, *rest = filters.tags
-        days, day_params = filters.on_days("t0")
-        tag_where = ["t0.tag = ?", *days, *[_tag_exists("t0")] * len(rest)]
-        tag_params = [first, *day_params, *rest]
-        where, params = filters.on_columns()
-        where, params = tag_where + where, tag_params + params
-        source = "event_tags AS t0 CROSS JOIN events AS e ON e.rowid = t0.event"
-        order = "t0.start_day, e.start_at, e.id"
-        counted = source if filters.has_event_columns() else "event_tags AS t0"
-    else:
-        where, params = filters.on_events()
-        source = counted = "events AS e"
-        order = "e.start_day, e.start_at, e.id"
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    total = int(db.execute(f"SELECT count(*) FROM {counted} {clause}", params).fetchone()[0])
-    page = f"SELECT e.* FROM {source} {clause} ORDER BY {order} LIMIT ? OFFSET ?"
-    return total, db.execute(page, [*params, limit, offset]).fetchall()
+    chosen = _select(filters)
+    count = f"SELECT count(*) FROM {chosen.counted} {chosen.clause}"
+    total = int(db.execute(count, chosen.params).fetchone()[0])
+    page = (
+        f"SELECT e.* FROM {chosen.source} {chosen.clause} ORDER BY {chosen.order} LIMIT ? OFFSET ?"
+    )
+    return total, db.execute(page, [*chosen.params, limit, offset]).fetchall()
 
 
 class SQLiteStore:

@@ -98,6 +98,9 @@ def _queries() -> list[SearchQuery]:
     ]
     others = [
         SearchQuery(q="python", locality="berlin"),
+        # few matches, many filtered events: each match is joined to its row instead
+        SearchQuery(q="elixir", online=False, limit=20),
+        SearchQuery(q="zebra", start_after=dt.date(2024, 1, 1), limit=3, offset=1),
         SearchQuery(q="summit", online=True, limit=50),
         SearchQuery(online=False, start_after=dt.date(2026, 7, 4)),
         SearchQuery(start_after=dt.date(2026, 7, 5), limit=50),
