@@ -49,15 +49,17 @@ async def open_events_client(settings: Settings) -> AsyncIterator[EventsClient]:
     """The events client: the embedded API in-process when ``api_url`` is empty, else HTTP."""
     import httpx2
 
+    from eventchat.client.http import RetryPolicy
     from eventchat.client.rest import RestEventsClient
     from eventchat.client.v0 import V0EventsClient
 
     timeout = httpx2.Timeout(settings.api_timeout)
+    retry = RetryPolicy(retries=settings.api_retries, backoff=settings.api_retry_backoff)
     client: EventsClient
     if settings.api_url:
         http = httpx2.AsyncClient(base_url=settings.api_url, timeout=timeout)
         kind = V0EventsClient if settings.api_kind == "eventchat-v0" else RestEventsClient
-        client = kind(http, label=settings.api_url)
+        client = kind(http, label=settings.api_url, retry=retry)
     else:
         from eventchat.service import create_app
         from eventchat.store import open_store
@@ -65,7 +67,7 @@ async def open_events_client(settings: Settings) -> AsyncIterator[EventsClient]:
         store = open_store(settings.database)
         transport = httpx2.ASGITransport(app=create_app(store))
         http = httpx2.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL, timeout=timeout)
-        client = RestEventsClient(http, label="the embedded events API")
+        client = RestEventsClient(http, label="the embedded events API", retry=retry)
     try:
         yield client
     finally:

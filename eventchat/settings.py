@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     api_timeout: float = Field(
         default=10.0, gt=0, description="Seconds before an events request fails."
     )
+    api_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries of a failed events request."
+    )
+    api_retry_backoff: float = Field(
+        default=0.5, ge=0, le=30, description="First wait before an events retry (seconds)."
+    )
     database: str = Field(
         default="",
         validation_alias=AliasChoices(

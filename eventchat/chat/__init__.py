@@ -56,6 +56,7 @@ def build_engine(
     from eventchat.chat.engine import ChatEngine
     from eventchat.chat.llm import LLM
     from eventchat.chat.prompts import system_prompt
+    from eventchat.client.http import RetryPolicy
     from eventchat.tools import ToolRegistry, make_event_tools
 
     llm = LLM(
@@ -79,13 +80,15 @@ def build_engine(
     conversation = Conversation(
         system_prompt(settings.effective_today()), settings.history_token_budget
     )
-    # A search is two events requests (search, then links), each bounded by api_timeout.
+    # A search is two events requests (search, then links), each bounded by its retries: the
+    # per-call timeout is a backstop past the worst case, not a second, shorter limit.
+    retry = RetryPolicy(retries=settings.api_retries, backoff=settings.api_retry_backoff)
     return ChatEngine(
         llm,
         tools,
         conversation,
         max_tool_rounds=settings.max_tool_rounds,
-        tool_timeout=settings.api_timeout * 2 + 1,
+        tool_timeout=retry.worst_case(settings.api_timeout) * 2 + 1,
     )
 
 

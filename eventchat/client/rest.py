@@ -43,25 +43,34 @@ class RestEventsClient:
     ``httpx2.ASGITransport`` over the FastAPI app, so no socket is opened.
     """
 
-    def __init__(self, client: httpx2.AsyncClient, *, label: str | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx2.AsyncClient,
+        *,
+        label: str | None = None,
+        retry: http.RetryPolicy = http.NO_RETRY,
+    ) -> None:
         self._http = client
         self.label = label or str(client.base_url)
+        self.retry = retry
 
     async def search(self, query: SearchQuery) -> SearchPage:
-        response = await http.get(self._http, self.label, "/v1/events/search", query_params(query))
+        response = await http.get(
+            self._http, self.label, "/v1/events/search", query_params(query), self.retry
+        )
         return http.parse(_PAGE, response, self.label)
 
     async def links(self, ids: Sequence[str]) -> list[EventLinks]:
         if not ids:
             return []
         params = [("ids", ",".join(ids))]
-        response = await http.get(self._http, self.label, "/v1/events/links", params)
+        response = await http.get(self._http, self.label, "/v1/events/links", params, self.retry)
         return http.parse(_LINKS, response, self.label).links
 
     async def get(self, event_id: str) -> EventDetail | None:
         path = f"/v1/events/{quote(event_id, safe='')}"
         try:
-            response = await http.get(self._http, self.label, path, [])
+            response = await http.get(self._http, self.label, path, [], self.retry)
         except EventsAPIStatusError as exc:
             if exc.status_code == 404:
                 return None

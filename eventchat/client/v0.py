@@ -132,13 +132,22 @@ def _keep(event: Event, query: SearchQuery) -> bool:
 class V0EventsClient:
     """Talks to an original Event Chat server through an injected ``httpx2.AsyncClient``."""
 
-    def __init__(self, client: httpx2.AsyncClient, *, label: str | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx2.AsyncClient,
+        *,
+        label: str | None = None,
+        retry: http.RetryPolicy = http.NO_RETRY,
+    ) -> None:
         self._http = client
         self.label = label or str(client.base_url)
+        self.retry = retry
         self._seen: dict[str, Event] = {}
 
     async def search(self, query: SearchQuery) -> SearchPage:
-        response = await http.get(self._http, self.label, SEARCH_PATH, search_params(query))
+        response = await http.get(
+            self._http, self.label, SEARCH_PATH, search_params(query), self.retry
+        )
         page = http.parse(_PAGE, response, self.label)
         events = [to_event(row) for row in page.events]
         for event in events:
@@ -157,7 +166,7 @@ class V0EventsClient:
         if not unique:
             return []
         params = [("eventIds", ",".join(unique))]
-        response = await http.get(self._http, self.label, LINKS_PATH, params)
+        response = await http.get(self._http, self.label, LINKS_PATH, params, self.retry)
         rows = http.parse(_LINKS, response, self.label)
         return [self._links(row) for row in rows]
 
