@@ -104,9 +104,7 @@ class JsonRenderer:
         self.closed = True
         self.diagnostics.stop()
         answer = self.answer if self.answer is not None else "".join(self.text)
-        unverified = sorted(
-            {url for _text, url in find_links(sanitize(answer)) if url not in self.grounded}
-        )
+        unverified = unverified_links(answer, self.grounded)
         doc = {
             "question": self.doc["question"],
             "answer": answer,
@@ -118,6 +116,11 @@ class JsonRenderer:
         }
         self.out.write(_dumps(doc, indent=2) + "\n")
         self.out.flush()
+
+
+def unverified_links(answer: str, grounded: GroundedLinks) -> list[str]:
+    """The links in ``answer`` that no tool result of the conversation carried, sorted."""
+    return sorted({url for _text, url in find_links(sanitize(answer)) if url not in grounded})
 
 
 def stream_record(event: StreamEvent) -> dict[str, Any]:
@@ -173,7 +176,11 @@ class JsonLinesRenderer:
             self.diagnostics.tool_finished(event)
         elif isinstance(event, TurnError):
             self.diagnostics.turn_error(event)
-        self.out.write(_dumps(stream_record(event)) + "\n")
+        record = stream_record(event)
+        if isinstance(event, TurnDone):
+            # As in the json document: a consumer of the stream learns which links to distrust.
+            record["unverified_links"] = unverified_links(event.answer, self.grounded)
+        self.out.write(_dumps(record) + "\n")
         self.out.flush()
 
     def close(self) -> None:
