@@ -16,7 +16,6 @@ from eventchat.client.rest import RestEventsClient
 from eventchat.service import create_app
 from eventchat.settings import Settings
 from eventchat.store import SQLiteStore
-from tests.security.hostile import hostile_events
 from tests.support.openai_server import OpenAIServer
 
 TODAY = dt.date(2026, 1, 15)

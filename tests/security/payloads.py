@@ -81,8 +81,8 @@ def terminal_violations(output: str, *, live: bool = False) -> list[str]:
     """What in ``output`` the renderer must never write: foreign sequences and control codes.
 
     Allowed: SGR, and OSC 8 opening links to http(s) URLs (and closing them); with ``live``, the
-    redraw sequences of a Live region and a carriage return right before its line erase or line up. Nothing
-    else, and no C0 (but newline and tab), DEL, C1 or bidi control outside those sequences.
+    redraw sequences of a Live region and a carriage return right before its line erase or line
+    up. Nothing else, and no C0 (but newline and tab), DEL, C1 or bidi control outside those.
     """
     problems = []
     if live:

@@ -6,6 +6,8 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+from rich.console import Console
+
 from eventchat.chat.stream import (
     StreamEvent,
     TextDelta,
@@ -14,9 +16,7 @@ from eventchat.chat.stream import (
     TurnDone,
     Usage,
 )
-from rich.console import Console
-
-from eventchat.render import GroundedLinks, RenderFormat, Renderer, make_renderer
+from eventchat.render import GroundedLinks, Renderer, RenderFormat, make_renderer
 from eventchat.render.diagnostics import Diagnostics
 from eventchat.render.rich_stream import RichRenderer
 

@@ -60,7 +60,8 @@ async def test_payload_in_every_field_every_format(
 ) -> None:
     stream = await turn(hostile_engine, openai_server, hostile_store, PAYLOADS[payload])
     results = [e for e in stream if isinstance(e, ToolResult)]
-    assert len(results) == 1 and not results[0].error
+    assert len(results) == 1
+    assert not results[0].error
     assert {e["id"] for e in results[0].events} >= {f"hostile-{f}" for f in FIELDS}
     # The payloads reached the model as data, inside the markers (JSON keeps them escaped).
     sent = tool_data(openai_server.bodies[-1])

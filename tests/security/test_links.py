@@ -62,7 +62,8 @@ def test_unsafe_links_are_never_clickable(url: str, shape: str) -> None:
     markdown, _ = render("markdown", stream)
     if shape == "autolink" and url.startswith("//"):
         return  # no scheme: not an autolink in CommonMark, so plain text already
-    assert f"]({url})" not in markdown and f"<{url}>" not in markdown
+    assert f"]({url})" not in markdown
+    assert f"<{url}>" not in markdown
     if shape != "reference":  # a definition line is text once its link is gone
         assert "(link removed)" in markdown
 
@@ -89,7 +90,9 @@ INVENTED = "https://made-up.example/conf"
 
 @pytest.mark.parametrize("shape", ["inline", "autolink", "reference"])
 @pytest.mark.parametrize("fmt", ["rich", "rich-static", "markdown"])
-def test_invented_links_are_marked_unverified_grounded_ones_are_not(shape: str, fmt: Format) -> None:
+def test_invented_links_are_marked_unverified_grounded_ones_are_not(
+    shape: str, fmt: Format
+) -> None:
     answer = LINK_SHAPES[shape].format(url=INVENTED) + " " + f"[PyCon]({GROUNDED_URL})"
     out, _ = render(fmt, [*tool_round(EVENTS), *answer_events([answer])])
     text = visible(out)

@@ -15,9 +15,9 @@ import pytest
 
 from tests.security.payloads import (
     EVIL_HOST,
-    escape_sequences,
     PAYLOADS,
     RICH_MARKUP,
+    escape_sequences,
     json_violations,
     link_targets,
     terminal_violations,
