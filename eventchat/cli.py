@@ -68,9 +68,24 @@ def main_command(
     no_stdin: Annotated[
         bool, typer.Option("--no-stdin", help="Do not read standard input with -q.")
     ] = False,
-    no_color: Annotated[bool, typer.Option("--no-color", help="No colours.")] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colours (also NO_COLOR, TERM=dumb).")
+    ] = False,
+    no_hyperlinks: Annotated[
+        bool, typer.Option("--no-hyperlinks", help="Show link URLs instead of clickable links.")
+    ] = False,
+    ics: Annotated[
+        Path | None,
+        typer.Option("--ics", help="Also write the answer's events to this iCalendar file."),
+    ] = None,
+    log_file: Annotated[
+        Path | None, typer.Option("--log-file", help="Append a JSON-lines log of requests here.")
+    ] = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Trace tool calls on stderr.")
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Trace tool calls, REST requests and timings on stderr."
+        ),
     ] = False,
     config: ConfigOpt = None,
     traceback: Annotated[
@@ -91,12 +106,16 @@ def main_command(
         "today": today,
         "format": "json" if json_output else output_format,
         "no_color": True if no_color else None,
+        "log_file": log_file,
     }
     from eventchat import session
 
     try:
         settings = session.settings_from(flags, config)
-        status = session.main(settings, question, no_stdin=no_stdin, verbose=verbose)
+        options = session.Options(
+            no_stdin=no_stdin, verbose=verbose, hyperlinks=not no_hyperlinks, ics=ics
+        )
+        status = session.main(settings, question, options)
     except EventchatError as exc:
         fail(exc, traceback=traceback)
     except Exception as exc:

@@ -12,8 +12,9 @@ import os
 import select
 import stat
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from eventchat.errors import ExitStatus, UsageError
 from eventchat.settings import OutputFormat, Settings, load_settings
@@ -73,39 +74,56 @@ def compose_question(question: str | None, piped: str | None) -> str:
     return f"{question}\n\nContext from standard input:\n{fence}\n{piped}\n{fence}"
 
 
-def main(settings: Settings, question: str | None, *, no_stdin: bool, verbose: bool) -> ExitStatus:
+@dataclass(frozen=True)
+class Options:
+    """The chat command's flags that are not settings."""
+
+    no_stdin: bool = False
+    verbose: bool = False
+    hyperlinks: bool = True
+    ics: Path | None = None
+
+
+def main(settings: Settings, question: str | None, options: Options) -> ExitStatus:
     """Run the chat command and return its exit status."""
     stdin = sys.stdin
     if question is None and stdin is not None and stdin.isatty():
         from eventchat.repl import run_repl
 
-        return run_repl(settings, verbose=verbose)
+        return run_repl(settings, verbose=options.verbose, hyperlinks=options.hyperlinks)
     piped = None
-    if stdin is not None and not no_stdin:
+    if stdin is not None and not options.no_stdin:
         piped = read_piped_stdin(stdin, wait=question is None)
     text = compose_question(question, piped)
     try:
-        return asyncio.run(ask_once(settings, text, verbose=verbose))
+        return asyncio.run(ask_once(settings, text, options))
     except KeyboardInterrupt:
+        # asyncio.run cancelled the turn: the renderer has flushed the partial answer.
         sys.stderr.write("\neventchat: interrupted\n")
         return ExitStatus.INTERRUPTED
 
 
 def make_turn_renderer(
-    settings: Settings, question: str, grounded: GroundedLinks, *, verbose: bool
+    settings: Settings,
+    question: str,
+    grounded: GroundedLinks,
+    *,
+    verbose: bool,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    hyperlinks: bool = True,
 ) -> Renderer:
     """The renderer for one turn, chosen from the format setting and the terminal."""
     from eventchat.render import make_renderer
 
-    out = sys.stdout
-    fmt = resolve_format(settings.format, out_is_tty=out.isatty())
-    color = not settings.no_color and os.environ.get("TERM") != "dumb"
+    out = out or sys.stdout
+    fmt = resolve_format(settings.format, out_is_tty=_isatty(out))
     return make_renderer(
         fmt,  # type: ignore[arg-type]
         out=out,
-        err=sys.stderr,
-        color=color,
-        hyperlinks=True,
+        err=err or sys.stderr,
+        color=use_color(settings),
+        hyperlinks=hyperlinks,
         width=None,
         question=question,
         model=settings.model,
@@ -113,6 +131,18 @@ def make_turn_renderer(
         grounded=grounded,
         verbose=verbose,
     )
+
+
+def use_color(settings: Settings) -> bool:
+    """Colour unless ``--no-color``, ``NO_COLOR`` or ``TERM=dumb`` says otherwise."""
+    return not settings.no_color and os.environ.get("TERM") != "dumb"
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 async def run_turn(engine: ChatEngine, text: str, renderer: Renderer) -> ExitStatus:
@@ -130,12 +160,36 @@ async def run_turn(engine: ChatEngine, text: str, renderer: Renderer) -> ExitSta
     return status
 
 
-async def ask_once(settings: Settings, text: str, *, verbose: bool) -> ExitStatus:
-    """One question, one streamed answer."""
+async def ask_once(settings: Settings, text: str, options: Options) -> ExitStatus:
+    """One question, one streamed answer; with ``--ics`` its events written as iCalendar."""
+    from eventchat.render import GroundedLinks
+    from eventchat.repl.turnlog import Recorder, RequestLog, TurnRecord, events_http_client
     from eventchat.runtime import open_runtime
 
     async with open_runtime(settings) as runtime:
-        from eventchat.render import GroundedLinks
+        turn = TurnRecord(text)
+        if options.verbose:
+            http = events_http_client(runtime.events)
+            if http is not None:
+                log = RequestLog()
+                log.turn = turn
+                log.install(http)
+        renderer = make_turn_renderer(
+            settings, text, GroundedLinks(), verbose=options.verbose, hyperlinks=options.hyperlinks
+        )
+        recorder = Recorder(renderer, turn, trace=sys.stderr if options.verbose else None)
+        status = await run_turn(runtime.engine, text, recorder)
+    if options.ics is not None and status == ExitStatus.OK:
+        write_answer_ics(options.ics, turn.answer_text, turn.events)
+    return status
 
-        renderer = make_turn_renderer(settings, text, GroundedLinks(), verbose=verbose)
-        return await run_turn(runtime.engine, text, renderer)
+
+def write_answer_ics(path: Path, answer: str, events: list[dict[str, Any]]) -> None:
+    """``--ics FILE``: the answer's events as iCalendar, or a note that there were none."""
+    from eventchat.ics import write_ics
+
+    count = write_ics(path, answer, events)
+    if count:
+        sys.stderr.write(f"eventchat: wrote {count} events to {path}\n")
+    else:
+        sys.stderr.write(f"eventchat: the answer names no events; {path} not written\n")
