@@ -206,6 +206,7 @@ def _text_where(
     return " AND ".join(["events_fts MATCH ?", *clauses]), [match, *params, *filters.tags], True
 
 
+_TIE_SLACK = 256  # ranked past the page, so that a tie group there is usually complete
 _FTS = "events_fts"
 _FTS_EVENTS = "events_fts CROSS JOIN events AS e ON e.rowid = events_fts.rowid"
 
@@ -213,37 +214,54 @@ _FTS_EVENTS = "events_fts CROSS JOIN events AS e ON e.rowid = events_fts.rowid"
 def _text_search(
     db: sqlite3.Connection, match: str, filters: _Filters, offset: int, limit: int
 ) -> tuple[int, list[sqlite3.Row]]:
-    """Total and page of a full-text search: by relevance, then start_day, then id."""
+    """Total and page of a full-text search: by relevance, then start_day, then id.
+
+    Only rowids are ranked (no events row per match); the page's rows are read afterwards.
+    """
     count = "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?"
-    total = matches = int(db.execute(count, [match]).fetchone()[0])
-    if not matches:
+    total = int(db.execute(count, [match]).fetchone()[0])
+    if not total:
         return 0, []
-    where, params, joined = "events_fts MATCH ?", [match], False
-    if not filters.is_empty():
-        where, params, joined = _text_where(db, match, filters, matches)
-        source = _FTS_EVENTS if joined else _FTS
-        total = int(
-            db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0]
-        )
     wanted = offset + limit
-    # Rank rowids alone (no events row per match); one more than needed shows whether the last
-    # score on the page ties with an event beyond it.
-    top = db.execute(
-        f"SELECT events_fts.rowid, {_BM25} AS s FROM {_FTS_EVENTS if joined else _FTS} "
-        f"WHERE {where} ORDER BY s LIMIT ?",
-        [*params, wanted + 1],
-    ).fetchall()
-    if len(top) > wanted and top[wanted][1] == top[wanted - 1][1]:
-        # A tie across the page boundary: break it by start_day and id over every tied event.
-        page = (
-            f"SELECT e.* FROM {_FTS_EVENTS} WHERE {where} "
-            f"ORDER BY {_BM25}, e.start_day, e.id LIMIT ? OFFSET ?"
+    if filters.is_empty():  # the count above is the total
+        body, params = "events_fts WHERE events_fts MATCH ?", [match]
+        top = db.execute(f"{_rank(body)} ORDER BY s LIMIT ?", [*params, wanted + _TIE_SLACK])
+    else:  # score the filtered matches once, and count them from the same pass
+        where, params, joined = _text_where(db, match, filters, total)
+        body = f"{_FTS_EVENTS if joined else _FTS} WHERE {where}"
+        top = db.execute(
+            f"WITH m AS MATERIALIZED ({_rank(body)}) "
+            "SELECT r, s, (SELECT count(*) FROM m) FROM m ORDER BY s LIMIT ?",
+            [*params, wanted + _TIE_SLACK],
         )
-        return total, db.execute(page, [*params, limit, offset]).fetchall()
-    scores = {row[0]: row[1] for row in top[:wanted]}
+    ranked = top.fetchall()
+    if not filters.is_empty():
+        total = int(ranked[0][2]) if ranked else 0
+    scores = dict(_through_ties(db, body, params, ranked, wanted))
     rows = _rows_by_rowid(db, list(scores))
     rows.sort(key=lambda row: (scores[row["rowid"]], row["start_day"], row["id"]))
-    return total, rows[offset:]
+    return total, rows[offset:wanted]
+
+
+def _rank(body: str) -> str:
+    return f"SELECT events_fts.rowid AS r, {_BM25} AS s FROM {body}"
+
+
+def _through_ties(
+    db: sqlite3.Connection, body: str, params: list[Any], top: list[sqlite3.Row], wanted: int
+) -> list[tuple[int, float]]:
+    """(rowid, score) of the ``wanted`` best in ``top`` and of every match tying with the last.
+
+    Equal scores are common (same name, same length) and are ordered by start_day then id, so
+    the whole tie group at the page boundary goes to the caller; ``top`` was ranked with some
+    slack past the page, and a group running past the slack is fetched by score.
+    """
+    if len(top) <= wanted:
+        return [(row[0], row[1]) for row in top]
+    last = top[wanted - 1][1]
+    if top[-1][1] == last:
+        top = db.execute(f"{_rank(body)} AND {_BM25} <= ?", [*params, last]).fetchall()
+    return [(row[0], row[1]) for row in top if row[1] <= last]
 
 
 def _rows_by_rowid(db: sqlite3.Connection, rowids: list[int]) -> list[sqlite3.Row]:

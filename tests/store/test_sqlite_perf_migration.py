@@ -18,6 +18,7 @@ from bench.generate import generate
 from bench.store_search import QUERIES
 from eventchat.models import EventDetail, SearchQuery
 from eventchat.store import SQLiteStore
+from eventchat.store import sqlite as sqlite_store
 from eventchat.store.countries import resolve_country
 from eventchat.store.fts import clean_text, fold, match_expression
 from eventchat.store.rows import COLUMNS, to_row
@@ -180,5 +181,21 @@ def test_writes_keep_tags_and_span_in_step(tmp_path: Path) -> None:
         assert _results(store) == _references(path)
         store.load_bundled(EVENTS[2000:2500], "test")
         assert _results(store) == _references(path)
+    finally:
+        store.close()
+
+
+def test_a_tie_group_longer_than_the_slack_is_still_ordered_by_start_and_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "_TIE_SLACK", 1)
+    store = SQLiteStore(tmp_path / "ties.sqlite3")
+    try:
+        store.upsert([*_twins(), *EVENTS[:300]])
+        queries = [q for q in QUERY_LIST if "twin" in q.q] + [SearchQuery(q="summit", limit=50)]
+        with sqlite3.connect(store.path) as db:
+            expected = [reference(db, query) for query in queries]
+        pages = [store.search(query) for query in queries]
+        assert [(p.total, [e.id for e in p.events]) for p in pages] == expected
     finally:
         store.close()
