@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
+import json
+
+import httpx2
 import openai
 
 from eventchat.errors import ModelAPIError
+
+
+class ContextLengthError(ModelAPIError):
+    """The request did not fit the model's context window (400 ``context_length_exceeded``).
+
+    The engine answers it by shrinking the history and trying once more.
+    """
+
+
+async def quota_is_final(response: httpx2.Response) -> None:
+    """An httpx2 response hook: a 429 for an exhausted quota is not worth retrying.
+
+    The SDK retries every 429 up to ``max_retries``; waiting never refills a quota, so such a
+    response gets the SDK's own opt-out header (``x-should-retry: false``) and the person hears
+    about billing at once instead of after the retries' backoff.
+    """
+    if response.status_code != 429:
+        return
+    await response.aread()
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and "insufficient_quota" in (error.get("code"), error.get("type")):
+        response.headers["x-should-retry"] = "false"
 
 
 def _said(exc: openai.APIError) -> str:
@@ -38,6 +67,11 @@ def _status_error(exc: openai.APIStatusError, model: str, where: str) -> ModelAP
     status, said = exc.status_code, _said(exc)
     if status >= 500:
         return ModelAPIError(f"{where} failed ({status}) — try again later")
+    if status == 400 and exc.code == "context_length_exceeded":
+        return ContextLengthError(
+            f"the conversation is too long for model {model!r} — start afresh (/clear) or "
+            "lower history_token_budget"
+        )
     message = _client_error(exc, model, where)
     return ModelAPIError(message or f"{where} rejected the request ({status}: {said})")
 
@@ -52,12 +86,13 @@ def _client_error(exc: openai.APIStatusError, model: str, where: str) -> str | N
         429: f"{where} is rate limiting requests (429) — wait a moment and try again",
     }
     if status == 404 and (code == "model_not_found" or "model" in said.lower()):
-        return f"model {model!r} is not available at {where} — check the model setting"
-    if status == 429 and quota:
-        return f"{where} says the quota is used up (429) — check your plan and billing"
-    if status == 400 and code == "context_length_exceeded":
         return (
-            f"the conversation is too long for model {model!r} — start afresh (/clear) or "
-            "lower history_token_budget"
+            f"model {model!r} is not available at {where} — choose another with --model "
+            "or the model setting"
+        )
+    if status == 429 and quota:
+        return (
+            f"{where} says the quota is used up (429: insufficient_quota) — this is billing, "
+            "not a rate limit: check your plan and billing details"
         )
     return messages.get(status)

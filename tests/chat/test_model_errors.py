@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import socket
 
+import httpx2
 import pytest
 
 from eventchat.chat import build_engine, make_openai_client
 from eventchat.chat.engine import ChatEngine
-from eventchat.chat.stream import TurnDone, TurnError
+from eventchat.chat.stream import StreamEvent, TurnDone, TurnError
 from eventchat.client.rest import RestEventsClient
 from eventchat.errors import ConfigError, ExitStatus, ModelAPIError
 from eventchat.settings import Settings
@@ -23,15 +24,19 @@ pytestmark = pytest.mark.anyio
     ("reply", "needle"),
     [
         (script.unauthorized(), "rejected the API key (401) — check OPENAI_API_KEY"),
+        (
+            script.fault(403, "Project does not have access", code="forbidden"),
+            "refused access (403: Project does not have access) — check the key's permissions",
+        ),
         (script.model_not_found(), "model 'gpt-test' is not available"),
         (script.rate_limited(), "rate limiting requests (429) — wait a moment"),
-        (script.rate_limited(quota=True), "quota is used up (429) — check your plan"),
+        (script.rate_limited(quota=True), "(429: insufficient_quota) — this is billing"),
         (script.context_too_long(), "too long for model 'gpt-test' — start afresh (/clear)"),
         (script.server_error(500), "failed (500) — try again later"),
         (script.server_error(503), "failed (503) — try again later"),
         (script.fault(400, "Bad\nthing"), "rejected the request (400: Bad thing)"),
     ],
-    ids=["401", "404", "429", "quota", "context", "500", "503", "400"],
+    ids=["401", "403", "404", "429", "quota", "context", "500", "503", "400"],
 )
 async def test_status_errors_are_one_line_turn_errors(
     engine: ChatEngine, openai_server: OpenAIServer, reply: script.Reply, needle: str
@@ -92,6 +97,61 @@ async def test_retries_a_server_error(
         await client.close()
     assert events[-1] == TurnDone("Recovered.", "stop", events[-1].usage, "gpt-test")  # type: ignore[union-attr]
     assert len(openai_server.requests) == 2
+
+
+async def retrying_turn(
+    settings: Settings, events_client: RestEventsClient, retries: int
+) -> list[StreamEvent]:
+    retrying = settings.model_copy(update={"max_retries": retries})
+    client = make_openai_client(retrying)
+    try:
+        return await collect(build_engine(retrying, events_client, client), "hi")
+    finally:
+        await client.close()
+
+
+async def test_model_not_found_names_the_model_and_how_to_change_it(
+    engine: ChatEngine, openai_server: OpenAIServer
+) -> None:
+    openai_server.script(script.model_not_found())
+    events = await collect(engine, "hi")
+    assert isinstance(events[-1], TurnError)
+    assert events[-1].error.message.startswith("model 'gpt-test' is not available at the model")
+    assert events[-1].error.message.endswith("choose another with --model or the model setting")
+
+
+async def test_rate_limit_is_retried_by_the_sdk_then_reported(
+    settings: Settings, events_client: RestEventsClient, openai_server: OpenAIServer
+) -> None:
+    openai_server.script(script.rate_limited(), script.rate_limited())
+    events = await retrying_turn(settings, events_client, retries=1)
+    assert len(openai_server.requests) == 2
+    assert isinstance(events[-1], TurnError)
+    assert "rate limiting requests (429) — wait a moment and try again" in events[-1].error.message
+
+
+async def test_exhausted_quota_is_not_retried(
+    settings: Settings, events_client: RestEventsClient, openai_server: OpenAIServer
+) -> None:
+    openai_server.script(script.rate_limited(quota=True))
+    events = await retrying_turn(settings, events_client, retries=2)
+    assert len(openai_server.requests) == 1  # waiting never refills a quota
+    assert isinstance(events[-1], TurnError)
+    assert "billing" in events[-1].error.message
+
+
+async def test_injected_http_client_gets_the_quota_hook(
+    settings: Settings, events_client: RestEventsClient, openai_server: OpenAIServer
+) -> None:
+    openai_server.script(script.rate_limited(quota=True))
+    retrying = settings.model_copy(update={"max_retries": 2})
+    client = make_openai_client(retrying, httpx2.AsyncClient())
+    try:
+        events = await collect(build_engine(retrying, events_client, client), "hi")
+    finally:
+        await client.close()
+    assert len(openai_server.requests) == 1
+    assert isinstance(events[-1], TurnError)
 
 
 async def test_non_streaming_mode(
