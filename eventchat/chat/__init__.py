@@ -33,12 +33,20 @@ def speaks_openai_extras(base_url: str | None) -> bool:
 def make_openai_client(
     settings: Settings, http_client: httpx2.AsyncClient | None = None
 ) -> openai.AsyncOpenAI:
-    """An ``openai.AsyncOpenAI`` from settings; ``http_client`` is injected when given."""
+    """An ``openai.AsyncOpenAI`` from settings; ``http_client`` is injected when given.
+
+    Either way the client gets the :func:`~eventchat.chat.errors.quota_is_final` response hook.
+    """
     import openai
+
+    from eventchat.chat.errors import quota_is_final
 
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
     if not key:
         raise ConfigError("no model API key: set OPENAI_API_KEY or openai_api_key")
+    if http_client is None:
+        http_client = openai.DefaultAsyncHttpxClient()
+    http_client.event_hooks["response"].append(quota_is_final)
     return openai.AsyncOpenAI(
         api_key=key,
         base_url=settings.openai_base_url or "https://api.openai.com/v1",
@@ -56,9 +64,14 @@ def build_engine(
     from eventchat.chat.engine import ChatEngine
     from eventchat.chat.llm import LLM
     from eventchat.chat.prompts import system_prompt
+    from eventchat.chat.transcript import Transcript
     from eventchat.client.http import RetryPolicy
     from eventchat.tools import ToolRegistry, make_event_tools
 
+    transcript = None
+    if settings.log_file is not None:
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+        transcript = Transcript(settings.log_file, secrets=[key, openai_client.api_key])
     llm = LLM(
         openai_client,
         model=settings.model,
@@ -66,6 +79,7 @@ def build_engine(
         stream=settings.stream,
         include_usage=speaks_openai_extras(settings.openai_base_url),
         timeout=settings.model_timeout,
+        transcript=transcript,
     )
     tools = ToolRegistry(
         list(
@@ -89,6 +103,7 @@ def build_engine(
         conversation,
         max_tool_rounds=settings.max_tool_rounds,
         tool_timeout=retry.worst_case(settings.api_timeout) * 2 + 1,
+        transcript=transcript,
     )
 
 

@@ -4,11 +4,17 @@ History is a list of turns; a turn is the user message and everything answering 
 whole is what keeps the API's invariant: an assistant message with ``tool_calls`` is always
 followed by one tool message per call id. When the history passes its token budget the oldest
 whole turns go first; the turn in progress is never dropped.
+
+The budget is in the model's tokens. Without a tokenizer each message is estimated (chars/3);
+the ``prompt_tokens`` the server reports for a request corrects later estimates by the ratio of
+real to estimated tokens (:meth:`Conversation.observe`). When the server still finds the history
+too long, :meth:`Conversation.shrink` halves it and lowers the budget for the rest of the session.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 Message = dict[str, Any]
@@ -27,6 +33,15 @@ def estimate_tokens(message: Message) -> int:
     return len(json.dumps(message, ensure_ascii=False)) // 3 + 4
 
 
+def estimate_json(value: Any) -> int:
+    """The same estimate for any JSON value (the ``tools`` of a request)."""
+    return len(json.dumps(value, ensure_ascii=False)) // 3 if value else 0
+
+
+# Bounds of the correction: a server's usage is trusted within reason, never to zero or to 10x.
+MIN_RATIO, MAX_RATIO = 0.5, 4.0
+
+
 class Conversation:
     """In-memory history bounded by a token budget."""
 
@@ -34,6 +49,30 @@ class Conversation:
         self.system: Message = {"role": "system", "content": system}
         self.budget = budget
         self.turns: list[list[Message]] = []
+        # Real tokens per estimated token, from the last request the server reported usage for.
+        self.ratio = 1.0
+
+    def tokens(self, messages: list[Message], tools: Any = None) -> int:
+        """The estimate for these messages (and tools), corrected by what the server reported."""
+        raw = sum(estimate_tokens(m) for m in messages) + estimate_json(tools)
+        return math.ceil(raw * self.ratio)
+
+    def observe(self, prompt_tokens: int, sent: list[Message], tools: Any = None) -> None:
+        """Learn from the ``prompt_tokens`` the server counted for a request of ``sent``."""
+        raw = sum(estimate_tokens(m) for m in sent) + estimate_json(tools)
+        if prompt_tokens > 0 and raw > 0:
+            self.ratio = min(MAX_RATIO, max(MIN_RATIO, prompt_tokens / raw))
+
+    def shrink(self) -> bool:
+        """The model found the history too long: halve it, and keep the budget at that.
+
+        Drops the oldest whole turns until the history is at most half its size; True when a
+        turn was dropped (the current turn never is, so a lone turn cannot shrink).
+        """
+        before = len(self.turns)
+        self.budget = max(1, min(self.budget, self._total() // 2))
+        self._trim()
+        return len(self.turns) < before
 
     def messages(self) -> list[Message]:
         """What the next request sends: the system prompt and the kept turns."""
@@ -92,9 +131,12 @@ class Conversation:
     def _current(self) -> list[Message]:
         return self.turns[-1]
 
+    def _total(self) -> int:
+        return self.tokens([self.system, *(m for turn in self.turns for m in turn)])
+
     def _trim(self) -> None:
-        total = estimate_tokens(self.system) + sum(
-            estimate_tokens(m) for turn in self.turns for m in turn
-        )
-        while total > self.budget and len(self.turns) > 1:
-            total -= sum(estimate_tokens(m) for m in self.turns.pop(0))
+        sizes = [sum(estimate_tokens(m) for m in turn) for turn in self.turns]
+        raw = estimate_tokens(self.system) + sum(sizes)
+        while len(self.turns) > 1 and math.ceil(raw * self.ratio) > self.budget:
+            raw -= sizes.pop(0)
+            self.turns.pop(0)

@@ -5,6 +5,11 @@ for tools runs every call of a response concurrently, appends one result per cal
 and asks again; after ``max_tool_rounds`` rounds one last request goes without tools. The engine
 never prints: renderers consume what it yields. A failed turn is rolled back; a cancelled one is
 completed (partial text marked interrupted, unanswered calls "cancelled"), so history stays valid.
+
+Text the model writes before its tool calls ("Let me look that up.") is shown and is part of
+``TurnDone.answer``, which is every text delta of the turn joined: what the person saw. A round's
+text that follows earlier text of the same turn is set off by a blank line (yielded as a delta).
+When the model says the history is too long, the history is shrunk once and the request retried.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from eventchat.chat.conversation import Conversation, Message
+from eventchat.chat.errors import ContextLengthError
 from eventchat.chat.llm import LLM, Completion, ToolCallRequest
 from eventchat.chat.stream import (
     StreamEvent,
@@ -27,6 +33,7 @@ from eventchat.chat.stream import (
     TurnError,
     Usage,
 )
+from eventchat.chat.transcript import Transcript
 from eventchat.errors import EventchatError
 from eventchat.tools.base import ToolOutput, ToolRegistry, parse_arguments
 
@@ -35,8 +42,10 @@ from eventchat.tools.base import ToolOutput, ToolRegistry, parse_arguments
 class _Turn:
     """What one turn has gathered so far."""
 
-    partial: str = ""
+    partial: str = ""  # this round's text (what an interruption keeps in history)
+    shown: str = ""  # every text delta of the turn (TurnDone.answer, TurnError.partial)
     finished: bool = False
+    shrunk: bool = False  # the history was shrunk once after context_length_exceeded
     usage: Usage = field(default_factory=Usage)
     # Identical calls within a turn share one run: (name, canonical arguments) -> its task.
     calls: dict[tuple[str, str], asyncio.Task[tuple[ToolOutput, float]]] = field(
@@ -62,12 +71,14 @@ class ChatEngine:
         *,
         max_tool_rounds: int = 5,
         tool_timeout: float = 30.0,
+        transcript: Transcript | None = None,
     ) -> None:
         self.llm = llm
         self.tools = tools
         self.conversation = conversation
         self.max_tool_rounds = max_tool_rounds
         self.tool_timeout = tool_timeout
+        self.transcript = transcript
 
     def reset(self) -> None:
         """Forget the conversation (the system prompt stays)."""
@@ -81,6 +92,7 @@ class ChatEngine:
     async def run_turn(self, text: str) -> AsyncIterator[StreamEvent]:
         """Answer ``text``: yield text deltas, tool calls, results, then TurnDone or TurnError."""
         self.conversation.begin_turn(text)
+        self._log("turn", user=text)
         turn = _Turn()
         try:
             # aclosing: a consumer that stops early closes the inner generators (and the HTTP
@@ -93,7 +105,7 @@ class ChatEngine:
         except EventchatError as exc:
             self.conversation.rollback_turn()
             turn.finished = True
-            yield TurnError(exc, turn.partial)
+            yield TurnError(exc, turn.shown)
         except (asyncio.CancelledError, GeneratorExit):
             if not turn.finished:
                 self.conversation.interrupt(turn.partial)
@@ -112,24 +124,54 @@ class ChatEngine:
             completion: Completion | None = None
             turn.partial = ""
             tools = None if last else self.tools.schemas()
-            async with aclosing(self.llm.complete(self.conversation.messages(), tools)) as items:
+            async with aclosing(self._complete(turn, tools)) as items:
                 async for item in items:
                     if isinstance(item, str):
+                        if not turn.partial and turn.shown:
+                            yield self._show(turn, "\n\n")  # set off from the earlier round
                         turn.partial += item
-                        yield TextDelta(item)
+                        yield self._show(turn, item)
                     else:
                         completion = item
             assert completion is not None  # complete() always ends with one
             turn.add_usage(completion.usage)
             if last or not completion.tool_calls:
                 self.conversation.add_assistant(completion.text)
-                yield TurnDone(
-                    completion.text, completion.finish_reason, turn.usage, completion.model
-                )
+                yield TurnDone(turn.shown, completion.finish_reason, turn.usage, completion.model)
                 return
             async with aclosing(self._tool_round(turn, completion)) as events:
                 async for event in events:
                     yield event
+
+    @staticmethod
+    def _show(turn: _Turn, text: str) -> TextDelta:
+        turn.shown += text
+        return TextDelta(text)
+
+    async def _complete(
+        self, turn: _Turn, tools: list[Message] | None
+    ) -> AsyncGenerator[str | Completion, None]:
+        """One request; after context_length_exceeded, the history shrunk and one more try."""
+        while True:
+            messages = self.conversation.messages()
+            received = False
+            try:
+                async with aclosing(self.llm.complete(messages, tools)) as items:
+                    async for item in items:
+                        received = True
+                        if isinstance(item, Completion):
+                            prompt = item.usage.prompt_tokens
+                            self.conversation.observe(prompt, messages, tools)
+                        yield item
+                return
+            except ContextLengthError:
+                if received or turn.shrunk or not self.conversation.shrink():
+                    raise
+                turn.shrunk = True
+
+    def _log(self, kind: str, **fields: object) -> None:
+        if self.transcript is not None:
+            self.transcript.write(kind, **fields)
 
     async def _tool_round(
         self, turn: _Turn, completion: Completion
@@ -175,4 +217,15 @@ class ChatEngine:
                 "try once more with a narrower query, or tell the user the events API is slow.",
                 error=True,
             )
-        return output, time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        parsed = parse_arguments(call.arguments)
+        self._log(
+            "tool",
+            id=call.id,
+            name=call.name,
+            arguments=parsed if isinstance(parsed, dict) else call.arguments,
+            result=output.content,
+            error=output.error,
+            seconds=round(seconds, 3),
+        )
+        return output, seconds

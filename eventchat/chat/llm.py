@@ -9,8 +9,9 @@ ends without a finish reason is an error, so half-received tool arguments are ne
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import openai
@@ -18,6 +19,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from eventchat.chat.errors import model_error
 from eventchat.chat.stream import Usage
+from eventchat.chat.transcript import Transcript
 from eventchat.errors import ModelAPIError
 
 
@@ -128,6 +130,7 @@ class LLM:
         stream: bool = True,
         include_usage: bool = False,
         timeout: float | None = None,
+        transcript: Transcript | None = None,
     ) -> None:
         self.client = client
         self.model = model
@@ -135,6 +138,7 @@ class LLM:
         self.stream = stream
         self.include_usage = include_usage
         self.timeout = timeout
+        self.transcript = transcript
 
     async def complete(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
@@ -143,6 +147,19 @@ class LLM:
 
         Closing this generator (or cancelling its task) closes the HTTP stream at once.
         """
+        started = time.perf_counter()
+        try:
+            async for item in self._complete(messages, tools):
+                if isinstance(item, Completion):
+                    self._log_response(item, time.perf_counter() - started)
+                yield item
+        except ModelAPIError as exc:
+            self._log("error", message=exc.message)
+            raise
+
+    async def _complete(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
+    ) -> AsyncIterator[str | Completion]:
         try:
             if self.stream:
                 async for item in self._streamed(messages, tools):
@@ -159,6 +176,21 @@ class LLM:
                 f"the model API at {self.url} sent a malformed stream chunk — try again; "
                 "if it persists, the server is not OpenAI-compatible"
             ) from exc
+
+    def _log(self, kind: str, **fields: Any) -> None:
+        if self.transcript is not None:
+            self.transcript.write(kind, **fields)
+
+    def _log_response(self, completion: Completion, seconds: float) -> None:
+        self._log(
+            "response",
+            model=completion.model,
+            text=completion.text,
+            tool_calls=[c.message() for c in completion.tool_calls],
+            finish_reason=completion.finish_reason,
+            usage=asdict(completion.usage),
+            seconds=round(seconds, 3),
+        )
 
     @property
     def url(self) -> str:
@@ -179,10 +211,12 @@ class LLM:
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
     ) -> AsyncIterator[str | Completion]:
         params = self._params(messages, tools)
+        params["stream"] = True
         if self.include_usage:
             params["stream_options"] = {"include_usage": True}
+        self._log("request", **params)
         acc = StreamAccumulator()
-        stream = await self.client.chat.completions.create(**params, stream=True)
+        stream = await self.client.chat.completions.create(**params)
         async with stream:
             async for chunk in stream:
                 piece = acc.add(chunk)
@@ -193,9 +227,9 @@ class LLM:
     async def _whole(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None
     ) -> Completion:
-        response: ChatCompletion = await self.client.chat.completions.create(
-            **self._params(messages, tools)
-        )
+        params = self._params(messages, tools)
+        self._log("request", **params)
+        response: ChatCompletion = await self.client.chat.completions.create(**params)
         if not response.choices:
             raise ModelAPIError("the model API answered with no choices — try again")
         choice = response.choices[0]

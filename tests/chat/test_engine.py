@@ -290,3 +290,33 @@ async def test_history_carries_over_between_turns(
     assert roles == ["system", "user", "assistant", "tool", "assistant", "user"]
     engine.reset()
     assert [m["role"] for m in engine.history] == ["system"]
+
+
+async def test_answer_is_all_the_text_the_person_saw(
+    engine: ChatEngine, openai_server: OpenAIServer
+) -> None:
+    openai_server.script(
+        tool_calls(Call("event_search", JS_GERMANY), content="Let me look that up."),
+        text("Found some."),
+    )
+    events = await collect(engine, "javascript in Germany?")
+    shown = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert shown == "Let me look that up.\n\nFound some."
+    done = events[-1]
+    assert isinstance(done, TurnDone)
+    assert done.answer == shown
+    # History keeps each message's own text; the separator is only for the screen.
+    assistant = [m for m in engine.history if m["role"] == "assistant"]
+    assert [m["content"] for m in assistant] == ["Let me look that up.", "Found some."]
+
+
+async def test_turn_error_partial_holds_text_from_earlier_rounds(
+    engine: ChatEngine, openai_server: OpenAIServer
+) -> None:
+    cut = text("This never ends")
+    cut.cut_after = 2
+    openai_server.script(tool_calls(Call("event_search", JS_GERMANY), content="Searching."), cut)
+    events = await collect(engine, "q")
+    error = events[-1]
+    assert isinstance(error, TurnError)
+    assert error.partial == "Searching.\n\nThis "
