@@ -27,17 +27,21 @@ def event_url(event: Mapping[str, Any]) -> str | None:
 
 
 def named_in(answer: str, events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The events whose name or URL appears in ``answer``, once each, in tool-result order."""
+    """The events ``answer`` names, once each, in tool-result order.
+
+    An event whose URL is in the answer is named. So is one whose name is, unless another event
+    of that name is named by its URL: "JavaScript Days" linked to its Berlin page means Berlin,
+    not every city's JavaScript Days.
+    """
+    unique = list({str(e.get("id") or e.get("name")): e for e in events}.values())
+    by_url = [e for e in unique if (url := event_url(e)) and url.rstrip("/") in answer]
+    linked_names = {str(e.get("name") or "").casefold() for e in by_url}
     folded = answer.casefold()
-    seen: set[str] = set()
     named = []
-    for event in events:
-        key = str(event.get("id") or event.get("name"))
-        name = str(event.get("name") or "").strip()
-        url = event_url(event)
-        hit = (name and name.casefold() in folded) or (url and url.rstrip("/") in answer)
-        if hit and key not in seen:
-            seen.add(key)
+    for event in unique:
+        name = str(event.get("name") or "").strip().casefold()
+        by_name = bool(name) and name in folded and name not in linked_names
+        if event in by_url or by_name:
             named.append(event)
     return named
 

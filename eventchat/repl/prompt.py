@@ -128,6 +128,11 @@ def key_bindings() -> KeyBindings:
     def _newline(event: KeyPressEvent) -> None:
         event.current_buffer.insert_text("\n")
 
+    @bindings.add("c-x", "c-e")
+    def _edit(event: KeyPressEvent) -> None:
+        # Back to the prompt after editing, to read the message before Enter sends it.
+        event.current_buffer.open_in_editor(validate_and_handle=False)
+
     return bindings
 
 

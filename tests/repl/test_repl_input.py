@@ -1,0 +1,232 @@
+"""The REPL with prompt-toolkit pipe input: keys, paste, slash commands, against the real engine.
+
+Each test types its keys into a pipe, runs the REPL over the real runtime (the scripted model
+server and the embedded events API) and checks what the server received and what was printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import stat
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from prompt_toolkit.input import PipeInput, create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from eventchat.errors import ExitStatus
+from eventchat.repl.commands import COMMANDS, format_names
+from eventchat.repl.loop import Repl
+from eventchat.repl.prompt import make_prompt_session
+from eventchat.runtime import open_runtime
+from eventchat.settings import load_settings
+from tests.support.openai_script import text, tool_call
+from tests.support.openai_server import OpenAIServer
+
+pytestmark = pytest.mark.anyio
+
+ENTER = "\r"
+META_ENTER = "\x1b\r"
+CTRL_J = "\n"
+CTRL_D = "\x04"
+
+
+@dataclass
+class Session:
+    status: ExitStatus
+    out: str
+    err: str
+    repl: Repl
+
+
+async def chat(keys: str, then: Callable[[PipeInput], Awaitable[None]] | None = None) -> Session:
+    """Run the REPL over ``keys`` (then Ctrl-D) and collect what it printed.
+
+    ``then``, when given, types the rest (Ctrl-D included) while the REPL runs.
+    """
+    settings, _ = load_settings({})
+    out, err = io.StringIO(), io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text(keys if then else keys + CTRL_D)
+        typist = asyncio.ensure_future(then(pipe)) if then else None
+        async with open_runtime(settings) as runtime:
+            session = make_prompt_session(
+                COMMANDS,
+                warn=lambda line: err.write(line + "\n"),
+                arguments={"format": format_names()},
+                input=pipe,
+                output=DummyOutput(),
+            )
+            repl = Repl(runtime, session, verbose=False, out=out, err=err)
+            status = await repl.run()
+        if typist is not None:
+            await typist
+    return Session(status, out.getvalue(), err.getvalue(), repl)
+
+
+def user_messages(server: OpenAIServer) -> list[str]:
+    return [m["content"] for m in server.bodies[-1]["messages"] if m["role"] == "user"]
+
+
+async def test_enter_sends_and_meta_enter_and_ctrl_j_insert_newlines(
+    chat_env: OpenAIServer,
+) -> None:
+    chat_env.script(text("Three lines received."))
+    done = await chat("first" + META_ENTER + "second" + CTRL_J + "third" + ENTER)
+    assert done.status == ExitStatus.OK
+    assert user_messages(chat_env) == ["first\nsecond\nthird"]
+    assert "Three lines received." in done.out
+
+
+async def test_a_bracketed_paste_stays_one_message(chat_env: OpenAIServer) -> None:
+    chat_env.script(text("One message."))
+    paste = "\x1b[200~line one\nline two\r\nline three\x1b[201~"
+    await chat(paste + ENTER)
+    assert user_messages(chat_env) == ["line one\nline two\nline three"]
+
+
+async def test_greeting_names_model_source_and_count(chat_env: OpenAIServer) -> None:
+    done = await chat("")
+    assert "gpt-test" in done.err
+    assert "embedded" in done.err
+    assert "events)" in done.err  # the event count
+    assert "/help" in done.err
+
+
+async def test_help_lists_every_command_with_its_docstring(chat_env: OpenAIServer) -> None:
+    done = await chat("/help" + ENTER)
+    for name, summary in COMMANDS.summaries():
+        assert f"/{name}" in done.err
+        assert summary in done.err
+    for name in ("help", "clear", "history", "model", "format", "tools", "usage", "save", "ics"):
+        assert name in COMMANDS.handlers
+    assert "Ctrl-J" in done.err
+
+
+async def test_unknown_and_ambiguous_commands_get_a_one_line_hint(chat_env: OpenAIServer) -> None:
+    done = await chat("/nope" + ENTER + "/e" + ENTER)
+    assert "unknown command /nope — /help lists the commands" in done.err
+    assert "/e is ambiguous: /examples, /exit" in done.err
+
+
+async def test_model_switches_for_the_next_turn(chat_env: OpenAIServer) -> None:
+    chat_env.script(text("From the other model."))
+    done = await chat("/model" + ENTER + "/model other-model" + ENTER + "hi" + ENTER)
+    assert "model: gpt-test" in done.err
+    assert "model: other-model" in done.err
+    assert chat_env.bodies[-1]["model"] == "other-model"
+
+
+async def test_format_json_renders_the_next_answer_as_json(chat_env: OpenAIServer) -> None:
+    chat_env.script(text("As JSON."))
+    done = await chat("/format json" + ENTER + "/format nonsense" + ENTER + "hi" + ENTER)
+    assert json.loads(done.out)["answer"] == "As JSON."
+    assert "unknown format 'nonsense'" in done.err
+
+
+async def test_tools_usage_save_ics_and_history_after_a_search(
+    chat_env: OpenAIServer, tmp_path: Path
+) -> None:
+    chat_env.script(
+        tool_call("event_search", {"search": "javascript", "country": "Germany"}, usage=(100, 7)),
+        text("placeholder", usage=(200, 20)),
+    )
+    # The answer must name a real event of the search result: run the search first to pick one.
+    from eventchat.models import SearchQuery
+
+    settings, _ = load_settings({})
+    async with open_runtime(settings) as runtime:
+        page = await runtime.events.search(
+            SearchQuery(q="javascript", country="Germany", start_after=settings.effective_today())
+        )
+    name, event_id = page.events[0].name, page.events[0].id
+    async with open_runtime(settings) as runtime:
+        url = (await runtime.events.links([event_id]))[0].url
+    answer = f"See [{name}]({url})."
+    chat_env.reset()
+    chat_env.script(
+        tool_call("event_search", {"search": "javascript", "country": "Germany"}, usage=(100, 7)),
+        text(answer, usage=(200, 20)),
+    )
+    transcript, calendar = tmp_path / "chat.md", tmp_path / "events.ics"
+    keys = [
+        "JavaScript in Germany?",
+        "/tools",
+        "/usage",
+        f"/save {transcript}",
+        f"/ics {calendar}",
+        "/history",
+    ]
+    done = await chat("".join(k + ENTER for k in keys))
+    assert "event_search(search='javascript', country='Germany') →" in done.err
+    assert "events ·" in done.err
+    assert "GET http://eventchat.embedded/v1/events/search?" in done.err
+    assert "/v1/events/links?ids=" in done.err
+    assert "→ 200 ·" in done.err
+    assert "last turn: 300 prompt + 27 completion = 327 tokens" in done.err
+    assert "session: 300 prompt + 27 completion = 327 tokens" in done.err
+    saved = transcript.read_text()
+    assert "## You\n\nJavaScript in Germany?" in saved
+    assert answer in saved
+    parsed = Calendar.from_ical(calendar.read_bytes())
+    summaries = [str(e["SUMMARY"]) for e in parsed.walk("VEVENT")]
+    assert summaries
+    assert set(summaries) == {name}
+    assert {str(e["URL"]) for e in parsed.walk("VEVENT")} == {url}
+    assert "you: JavaScript in Germany?" in done.err
+    assert "eventchat called event_search" in done.err
+
+
+async def test_clear_forgets_the_conversation(chat_env: OpenAIServer) -> None:
+    chat_env.script(text("First."), text("Second."))
+    done = await chat("one" + ENTER + "/clear" + ENTER + "two" + ENTER + "/usage" + ENTER)
+    assert user_messages(chat_env) == ["two"]
+    assert "conversation cleared" in done.err
+    assert len(done.repl.turns) == 1
+
+
+async def test_an_error_turn_keeps_history_and_the_repl_goes_on(chat_env: OpenAIServer) -> None:
+    from tests.support.openai_script import model_not_found
+
+    chat_env.script(text("First."), model_not_found("gpt-test"), text("Third."))
+    done = await chat("one" + ENTER + "two" + ENTER + "three" + ENTER)
+    assert done.status == ExitStatus.OK
+    errors = [line for line in done.err.splitlines() if line.startswith("eventchat: ")]
+    assert len(errors) == 1
+    assert user_messages(chat_env) == ["one", "three"]
+    assert "Third." in done.out
+
+
+async def test_ctrl_x_ctrl_e_edits_the_message_in_the_editor(
+    chat_env: OpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor"
+    editor.write_text('#!/bin/sh\nprintf "written in the editor" > "$1"\n')
+    editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("EDITOR", str(editor))
+    chat_env.script(text("Edited."))
+    edited = tmp_path / "edited"
+
+    async def send_after_editing(pipe: PipeInput) -> None:
+        for _ in range(200):  # the editor runs in a subprocess; wait until it has written
+            if edited.exists():
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        pipe.send_text(ENTER + CTRL_D)
+
+    editor.write_text(f'#!/bin/sh\nprintf "written in the editor" > "$1"\ntouch {edited}\n')
+    await chat("draft" + "\x18\x05", then=send_after_editing)
+    assert user_messages(chat_env) == ["written in the editor"]
+
+
+async def test_exit_words_and_command(chat_env: OpenAIServer) -> None:
+    for keys in ("q" + ENTER, "/exit" + ENTER, "quit" + ENTER):
+        done = await chat(keys + "never sent" + ENTER)
+        assert done.status == ExitStatus.OK
+    assert chat_env.bodies == []
