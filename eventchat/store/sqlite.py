@@ -13,7 +13,7 @@ import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -165,6 +165,16 @@ class _Selection:
     rowid: str
 
 
+def _rarest_first(db: sqlite3.Connection, tags: list[str]) -> list[str]:
+    """``tags`` with the rarest first (counted up to a cap): the first tag drives the search."""
+    count = "SELECT count(*) FROM (SELECT 1 FROM event_tags WHERE tag = ? LIMIT ?)"
+    sizes: dict[str, int] = {}
+    for tag in tags:  # counting past the rarest so far would tell nothing more
+        cap = min(sizes.values(), default=_TAG_COUNT_CAP - 1) + 1
+        sizes[tag] = db.execute(count, (tag, cap)).fetchone()[0]
+    return sorted(tags, key=sizes.__getitem__)
+
+
 def _select(filters: _Filters) -> _Selection:
     """Tags drive from the first tag's event_tags rows, in start_day order; else the indexes."""
     if filters.tags:
@@ -206,6 +216,7 @@ def _text_where(
     return " AND ".join(["events_fts MATCH ?", *clauses]), [match, *params, *filters.tags], True
 
 
+_TAG_COUNT_CAP = 50_000  # enough to tell a rare tag from a common one
 _TIE_SLACK = 256  # ranked past the page, so that a tie group there is usually complete
 _FTS = "events_fts"
 _FTS_EVENTS = "events_fts CROSS JOIN events AS e ON e.rowid = events_fts.rowid"
@@ -327,6 +338,8 @@ class SQLiteStore:
         db = self._db()
         span = db.execute("SELECT value FROM meta WHERE key = ?", (SPAN_KEY,)).fetchone()
         filters = _filters(query, None if span is None else str(span[0]))
+        if len(filters.tags) > 1:
+            filters = replace(filters, tags=_rarest_first(db, filters.tags))
         match = match_expression(query.q)
         if match:
             total, rows = _text_search(db, match, filters, query.offset, query.limit)
