@@ -117,6 +117,9 @@ def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 10  # an idle keep-alive connection releases its thread
+    # Each SSE chunk is its own small write: with Nagle's algorithm on, the client's delayed ACK
+    # holds every reply ~40 ms, which is the server's doing, not the client's.
+    disable_nagle_algorithm = True
     owner: OpenAIServer
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: pytest shows failures
