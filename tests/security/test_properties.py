@@ -130,9 +130,7 @@ arguments = st.one_of(
 @given(st.sampled_from(["event_search", "event_details", "nope"]), arguments)
 def test_any_tool_arguments_give_an_error_text_or_a_valid_query(name: str, raw: str) -> None:
     events = RecordingEvents()
-    registry = ToolRegistry(
-        EventTools(events, today=lambda: dt.date(2026, 1, 15)).tools()  # type: ignore[arg-type]
-    )
+    registry = ToolRegistry(EventTools(events, today=lambda: dt.date(2026, 1, 15)).tools())
     output = asyncio.run(registry.call(name, raw))
     if output.error:
         assert output.content.startswith("Error:")
