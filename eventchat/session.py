@@ -86,6 +86,9 @@ class Options:
 
 def main(settings: Settings, question: str | None, options: Options) -> ExitStatus:
     """Run the chat command and return its exit status."""
+    if settings.no_color:
+        # Every console honours NO_COLOR, the stderr spinner's too, which takes no colour flag.
+        os.environ.setdefault("NO_COLOR", "1")
     stdin = sys.stdin
     if question is None and stdin is not None and stdin.isatty():
         from eventchat.repl import run_repl
