@@ -2,9 +2,10 @@
 
 ``mode`` picks the behaviour of ``/v1/events/search`` and ``/v1/events/links``: ``ok`` (one
 event), ``status-NNN`` (an error status with a JSON ``detail``), ``not-json`` (an HTML page),
-``wrong-shape`` (JSON of another shape), ``slow`` (answers after ``delay`` seconds), ``huge``
-(events with 100 KB names, ~5 MB in all) and ``many`` (1,000 events in one page). Every request's
-headers are kept so a test can check what the API was sent.
+``wrong-shape`` (JSON of another shape), ``hostile-error`` (a 400 whose detail holds escapes),
+``slow`` (answers after ``delay`` seconds), ``huge`` (events with 100 KB names, ~5 MB in all)
+and ``many`` (1,000 events in one page). Every request's headers are kept so a test can check
+what the API was sent.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class FaultAPI:
 
     async def _fault(self, request: Request) -> Response | None:
         self.headers.append(dict(request.headers))
+        if self.mode == "hostile-error":
+            detail = "bad \x1b]52;c;cm0gLXJmIH4K\x07\x1b[2J\x1b]0;pwned\x07 request"
+            return JSONResponse({"detail": detail}, status_code=400)
         if self.mode.startswith("status-"):
             status = int(self.mode.removeprefix("status-"))
             return JSONResponse({"detail": f"injected failure {status}"}, status_code=status)

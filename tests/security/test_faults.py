@@ -20,6 +20,7 @@ from eventchat.tools.events import MAX_RESULT_CHARS
 from tests.security.cli_runner import Outcome, invoke
 from tests.security.conftest import API_KEY
 from tests.security.fault_api import FaultAPI, free_port, serve_in_thread
+from tests.security.payloads import json_violations, terminal_violations
 from tests.support import openai_script as script
 from tests.support.openai_script import Reply, text, tool_call
 from tests.support.openai_server import OpenAIServer
@@ -240,3 +241,42 @@ def test_a_corrupt_embedded_database_is_rebuilt(model_env: OpenAIServer) -> None
     assert "Found some." in done.stdout
     assert '"count":0' not in last_tool_message(model_env)
     assert path.read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+def test_a_hostile_error_detail_reaches_the_model_without_escapes(
+    model_env: OpenAIServer, events_api: FaultAPI
+) -> None:
+    events_api.mode = "hostile-error"
+    model_env.script(tool_call("event_search", {"search": "python"}), text(SORRY))
+    done = invoke("-q", "python?", "--format", "markdown", "--no-stdin", "--verbose")
+    assert done.code == 0, done.stderr
+    assert terminal_violations(done.stderr) == []
+    assert terminal_violations(done.stdout) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli.fail() writes error.message raw: a server's error detail carries escapes to "
+    "stderr; pass it through eventchat.render.sanitize.sanitize_line (and the internal-error "
+    "line too)",
+)
+def test_a_hostile_error_detail_in_eventchat_search_is_one_clean_line(
+    events_api: FaultAPI,
+) -> None:
+    events_api.mode = "hostile-error"
+    done = invoke("search", "python", "--format", "json")
+    assert done.code == 4
+    assert "answered 400" in done.stderr
+    assert terminal_violations(done.stderr) == []
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json", "jsonl"])
+def test_a_hostile_model_error_message_is_one_clean_line(
+    fmt: str, model_env: OpenAIServer, bundled_database: Path
+) -> None:
+    model_env.script(script.fault(400, "Bad \x1b]0;pwned\x07\x1b[2J\r\nthing \x9b1;1H"))
+    done = invoke("-q", "hi", "--format", fmt, "--no-stdin")
+    assert_one_line_error(done, 5, "400")
+    assert terminal_violations(done.stderr) == []
+    if fmt != "markdown":
+        assert json_violations(done.stdout, lines=fmt == "jsonl") == []
