@@ -30,6 +30,16 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     db.execute("COMMIT")
 
 
+@contextlib.contextmanager
+def snapshot(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A read transaction: every statement inside sees the same state of the database."""
+    db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.execute("ROLLBACK")
+
+
 def migration(fn: Migration) -> Migration:
     """Register ``fn`` as the next migration."""
     MIGRATIONS.append(fn)

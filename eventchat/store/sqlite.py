@@ -22,7 +22,7 @@ from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
 from eventchat.store.countries import resolve_country
 from eventchat.store.fts import clean_text, fold, match_expression
 from eventchat.store.rows import COLUMNS, LINK_COLUMNS, to_detail, to_event, to_links, to_row
-from eventchat.store.schema import SPAN_KEY, migrate, transaction
+from eventchat.store.schema import SPAN_KEY, migrate, snapshot, transaction
 from eventchat.store.stats import StoreStats, compute_stats
 
 P = ParamSpec("P")
@@ -335,16 +335,17 @@ class SQLiteStore:
     @_guard
     def search(self, query: SearchQuery) -> SearchPage:
         """One page of events matching ``query``; UnknownCountryError for an unknown country."""
-        db = self._db()
-        span = db.execute("SELECT value FROM meta WHERE key = ?", (SPAN_KEY,)).fetchone()
-        filters = _filters(query, None if span is None else str(span[0]))
-        if len(filters.tags) > 1:
-            filters = replace(filters, tags=_rarest_first(db, filters.tags))
         match = match_expression(query.q)
-        if match:
-            total, rows = _text_search(db, match, filters, query.offset, query.limit)
-        else:
-            total, rows = _filtered_search(db, filters, query.offset, query.limit)
+        # One snapshot: the total, the ranked rowids and the rows read for them must agree.
+        with snapshot(self._db()) as db:
+            span = db.execute("SELECT value FROM meta WHERE key = ?", (SPAN_KEY,)).fetchone()
+            filters = _filters(query, None if span is None else str(span[0]))
+            if len(filters.tags) > 1:
+                filters = replace(filters, tags=_rarest_first(db, filters.tags))
+            if match:
+                total, rows = _text_search(db, match, filters, query.offset, query.limit)
+            else:
+                total, rows = _filtered_search(db, filters, query.offset, query.limit)
         events = [to_event(row) for row in rows]
         return SearchPage(total=total, count=len(events), offset=query.offset, events=events)
 
