@@ -7,7 +7,7 @@ import sys
 
 from bench.report import Row, render
 
-BENCHMARKS = ["startup", "store_search", "api_overhead", "engine_overhead"]
+BENCHMARKS = ["startup", "store_search", "api_overhead", "engine_overhead", "load"]
 
 
 def main(argv: list[str]) -> int:
