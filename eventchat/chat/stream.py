@@ -55,7 +55,11 @@ class Usage:
 
 @dataclass(frozen=True)
 class TurnDone:
-    """The turn finished; ``answer`` is the whole answer text as kept in history."""
+    """The turn finished; ``answer`` is every TextDelta of the turn joined: what the person saw.
+
+    That includes text the model wrote before its tool calls, each round set off by a blank line;
+    history keeps each round's text in its own assistant message.
+    """
 
     answer: str
     finish_reason: str | None = None

@@ -205,3 +205,16 @@ async def test_always_slow_is_a_timeout_error(events_app: FastAPI, waits: Waits)
 def test_worst_case_bounds_every_attempt_and_wait() -> None:
     policy = RetryPolicy(retries=2, backoff=0.5, max_backoff=8, retry_after_cap=10)
     assert policy.worst_case(10) == 3 * 10 + 2 * 10
+
+
+async def test_runtime_wires_retries_from_settings(events_app: FastAPI) -> None:
+    from eventchat.runtime import open_events_client
+    from eventchat.settings import Settings
+
+    app = FaultyApp(events_app, Fault(503))
+    with serve_on_loopback(app) as url:
+        settings = Settings(api_url=url, api_retries=1, api_retry_backoff=0)
+        async with open_events_client(settings) as client:
+            page = await client.search(QUERY)
+    assert page.count == 3
+    assert app.paths == ["/v1/events/search"] * 2

@@ -183,3 +183,22 @@ def test_compact_flattens_links_and_drops_empty_values() -> None:
         "start": "2026-01-01",
         "url": "https://a",
     }
+
+
+async def test_an_api_that_keeps_failing_is_an_error_text_for_the_model(
+    events_app: FastAPI,
+) -> None:
+    from eventchat.client.http import RetryPolicy
+    from tests.client.faults import Fault, FaultyApp
+
+    app = FaultyApp(events_app, *[Fault(503)] * 3)
+    policy = RetryPolicy(retries=2, backoff=0.0)
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://events.test"
+    ) as http:
+        registry = tools(RestEventsClient(http, retry=policy))
+        output = await registry.call("event_search", {"search": "python"})
+    assert output.error
+    assert len(app.paths) == 3
+    assert output.content.startswith("Error: event_search failed: events API at http://events.test")
+    assert "answered 503 for /v1/events/search (3 attempts)" in output.content
