@@ -7,8 +7,7 @@ never prints: renderers consume what it yields. A failed turn is rolled back; a 
 completed (partial text marked interrupted, unanswered calls "cancelled"), so history stays valid.
 
 Text the model writes before its tool calls ("Let me look that up.") is shown and is part of
-``TurnDone.answer``, which is every text delta of the turn joined: what the person saw. A round's
-text that follows earlier text of the same turn is set off by a blank line (yielded as a delta).
+``TurnDone.answer``: every round's text, each round a new paragraph as the renderers show it.
 When the model says the history is too long, the history is shrunk once and the request retried.
 """
 
@@ -43,7 +42,7 @@ class _Turn:
     """What one turn has gathered so far."""
 
     partial: str = ""  # this round's text (what an interruption keeps in history)
-    shown: str = ""  # every text delta of the turn (TurnDone.answer, TurnError.partial)
+    shown: str = ""  # every round's text, as shown (TurnDone.answer, TurnError.partial)
     finished: bool = False
     shrunk: bool = False  # the history was shrunk once after context_length_exceeded
     usage: Usage = field(default_factory=Usage)
@@ -128,9 +127,11 @@ class ChatEngine:
                 async for item in items:
                     if isinstance(item, str):
                         if not turn.partial and turn.shown:
-                            yield self._show(turn, "\n\n")  # set off from the earlier round
+                            # Renderers set a later round's text off as a new paragraph.
+                            turn.shown = turn.shown.rstrip("\n") + "\n\n"
                         turn.partial += item
-                        yield self._show(turn, item)
+                        turn.shown += item
+                        yield TextDelta(item)
                     else:
                         completion = item
             assert completion is not None  # complete() always ends with one
@@ -142,11 +143,6 @@ class ChatEngine:
             async with aclosing(self._tool_round(turn, completion)) as events:
                 async for event in events:
                     yield event
-
-    @staticmethod
-    def _show(turn: _Turn, text: str) -> TextDelta:
-        turn.shown += text
-        return TextDelta(text)
 
     async def _complete(
         self, turn: _Turn, tools: list[Message] | None

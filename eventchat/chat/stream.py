@@ -55,10 +55,11 @@ class Usage:
 
 @dataclass(frozen=True)
 class TurnDone:
-    """The turn finished; ``answer`` is every TextDelta of the turn joined: what the person saw.
+    """The turn finished; ``answer`` is the whole answer the person saw in this turn.
 
-    That includes text the model wrote before its tool calls, each round set off by a blank line;
-    history keeps each round's text in its own assistant message.
+    That is every TextDelta of the turn, including text the model wrote before its tool calls,
+    with each round's text a new paragraph (as renderers show it: they start one after a tool
+    round). History keeps each round's text in its own assistant message.
     """
 
     answer: str

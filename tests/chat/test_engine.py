@@ -300,12 +300,13 @@ async def test_answer_is_all_the_text_the_person_saw(
         text("Found some."),
     )
     events = await collect(engine, "javascript in Germany?")
-    shown = "".join(e.text for e in events if isinstance(e, TextDelta))
-    assert shown == "Let me look that up.\n\nFound some."
+    deltas = [e.text for e in events if isinstance(e, TextDelta)]
+    assert "".join(deltas) == "Let me look that up.Found some."
     done = events[-1]
     assert isinstance(done, TurnDone)
-    assert done.answer == shown
-    # History keeps each message's own text; the separator is only for the screen.
+    # Renderers start a new paragraph after a tool round; the answer reads the same.
+    assert done.answer == "Let me look that up.\n\nFound some."
+    # History keeps each message's own text.
     assistant = [m for m in engine.history if m["role"] == "assistant"]
     assert [m["content"] for m in assistant] == ["Let me look that up.", "Found some."]
 
@@ -320,3 +321,29 @@ async def test_turn_error_partial_holds_text_from_earlier_rounds(
     error = events[-1]
     assert isinstance(error, TurnError)
     assert error.partial == "Searching.\n\nThis "
+
+
+async def test_answer_reads_as_the_markdown_renderer_printed_it(
+    engine: ChatEngine, openai_server: OpenAIServer
+) -> None:
+    import io
+
+    from eventchat.render.diagnostics import Diagnostics
+    from eventchat.render.links import GroundedLinks
+    from eventchat.render.plain import MarkdownRenderer
+
+    openai_server.script(
+        tool_calls(Call("event_search", JS_GERMANY), content="Let me look that up."),
+        text("Nothing I can link."),
+    )
+    out = io.StringIO()
+    renderer = MarkdownRenderer(
+        out=out, grounded=GroundedLinks(), diagnostics=Diagnostics(io.StringIO(), verbose=False)
+    )
+    events = await collect(engine, "q")
+    for event in events:
+        renderer.handle(event)
+    renderer.close()
+    done = events[-1]
+    assert isinstance(done, TurnDone)
+    assert out.getvalue() == done.answer + "\n"
