@@ -7,7 +7,14 @@ import sys
 
 from bench.report import Row, render
 
-BENCHMARKS = ["startup", "store_search", "api_overhead", "engine_overhead", "load"]
+BENCHMARKS = [
+    "terminal",
+    "render_bench",
+    "store_search",
+    "api_overhead",
+    "engine_overhead",
+    "load",
+]
 
 
 def main(argv: list[str]) -> int:

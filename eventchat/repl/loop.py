@@ -3,6 +3,9 @@
 Ctrl-C while a turn runs cancels it at once (the engine keeps the partial answer, marked
 interrupted, so the next request is valid) and comes back to the prompt. At an empty prompt Ctrl-C
 says how to leave; a second one within two seconds leaves, as do Ctrl-D, ``/exit`` and ``q``.
+
+The prompt comes first: the runtime (model client, embedded events API) opens in the background
+while the person types, with the heavy imports in a thread, so the first answer is not slower.
 """
 
 from __future__ import annotations
@@ -30,8 +33,15 @@ if TYPE_CHECKING:
 
 EXIT_WORDS = frozenset({"q", "quit", "exit"})
 DOUBLE_CTRL_C_SECONDS = 2.0
-# What the first turn would otherwise import while the person waits for the answer.
+# What opening the runtime and the first turn import, done in a thread while the person types.
 WARM_MODULES = (
+    "eventchat.runtime",
+    "eventchat.chat",
+    "eventchat.chat.engine",
+    "eventchat.service",
+    "eventchat.store",
+    "httpx2",
+    "openai",
     "openai.types.chat",
     "openai.resources.chat",
     "markdown_it",
@@ -48,7 +58,7 @@ class Repl:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: Runtime | RuntimeHolder,
         session: PromptSession[str],
         *,
         verbose: bool,
@@ -58,7 +68,8 @@ class Repl:
     ) -> None:
         from eventchat.render import GroundedLinks
 
-        self.runtime = runtime
+        self.holder = runtime if isinstance(runtime, RuntimeHolder) else None
+        self._runtime = None if isinstance(runtime, RuntimeHolder) else runtime
         self.settings: Settings = runtime.settings
         self.session = session
         self.verbose = verbose
@@ -69,11 +80,32 @@ class Repl:
         self.grounded: GroundedLinks = GroundedLinks()
         self.turns: list[TurnRecord] = []
         self.requests = RequestLog()
+        if self._runtime is not None:
+            self._hook(self._runtime)
+        self.turn_task: asyncio.Task[ExitStatus] | None = None
+        self._last_ctrl_c = float("-inf")
+
+    async def ready(self) -> Runtime:
+        """The runtime, once open (at once unless it is still opening in the background)."""
+        if self._runtime is None:
+            assert self.holder is not None
+            runtime = await self.holder.get()
+            if self.settings.model != runtime.settings.model:  # /model before it opened
+                runtime.engine.llm.model = self.settings.model
+            self._hook(runtime)
+            self._runtime = runtime
+        return self._runtime
+
+    def _hook(self, runtime: Runtime) -> None:
         http = events_http_client(runtime.events)
         if http is not None:
             self.requests.install(http)
-        self.turn_task: asyncio.Task[ExitStatus] | None = None
-        self._last_ctrl_c = float("-inf")
+
+    @property
+    def runtime(self) -> Runtime:
+        """The open runtime (commands and turns await :meth:`ready` first)."""
+        assert self._runtime is not None, "await ready() first"
+        return self._runtime
 
     @property
     def engine(self) -> ChatEngine:
@@ -110,7 +142,8 @@ class Repl:
     def set_model(self, name: str) -> None:
         """Use model ``name`` from the next turn on."""
         self.settings = self.settings.model_copy(update={"model": name})
-        self.engine.llm.model = name
+        if self._runtime is not None:
+            self.engine.llm.model = name
 
     def set_format(self, name: str) -> None:
         """Render answers as ``name`` from the next turn on."""
@@ -119,34 +152,36 @@ class Repl:
     async def greet(self) -> None:
         """Model, events source (with its event count when embedded) and how to get help."""
         from eventchat import __version__
-        from eventchat.models import SearchQuery
+        from eventchat.runtime import events_source
 
-        source = self.runtime.events_source
+        source = events_source(self.settings)
         if not self.settings.api_url:
-            # A cheap search: the count for the greeting, and the embedded API warmed up.
-            with contextlib.suppress(EventchatError):
-                page = await self.runtime.events.search(SearchQuery(limit=1))
-                source += f" ({page.total:,} events)"
+            count = await asyncio.to_thread(count_events, self.settings)
+            if count is not None:
+                source += f" ({count:,} events)"
         self.info(
-            f"eventchat {__version__} · model {self.engine.llm.model} · events from {source}\n"
+            f"eventchat {__version__} · model {self.settings.model} · events from {source}\n"
             "Ask about tech events. /help for commands and keys, /examples for ideas, "
             "Ctrl-D to quit."
         )
 
     async def run(self) -> ExitStatus:
-        """Prompt until the person exits."""
+        """Prompt until the person exits; a runtime that fails to open ends it with its status."""
         await self.greet()
-        warm = asyncio.ensure_future(warm_up(self.runtime))
+        if self.holder is not None:
+            self.holder.start()  # after the greeting's count, so one process builds the store
         try:
             while self.running:
                 text = await self.read()
                 if text is None:
                     break
                 await self.handle(text)
+        except EventchatError as exc:
+            self.info(f"eventchat: error: {exc.message}")
+            return exc.exit_status
         finally:
-            warm.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await warm
+            if self.holder is not None:
+                await self.holder.close()
         return ExitStatus.OK
 
     async def read(self) -> str | None:
@@ -171,23 +206,25 @@ class Repl:
         if text.lower() in EXIT_WORDS:
             self.running = False
         elif text.startswith("/"):
-            self.dispatch(text)
+            await self.dispatch(text)
         else:
             await self.ask(text)
 
-    def dispatch(self, text: str) -> None:
+    async def dispatch(self, text: str) -> None:
         """Run a slash command."""
         word, _, arg = text.partition(" ")
         handler, hint = COMMANDS.resolve(word)
         if handler is None:
             self.info(hint)
             return
+        await self.ready()
         handler(self, arg.strip())
 
     async def ask(self, text: str) -> ExitStatus:
         """Run one turn; Ctrl-C (SIGINT) cancels it and returns to the prompt."""
         from eventchat.session import make_turn_renderer, run_turn
 
+        await self.ready()
         turn = TurnRecord(text)
         self.turns.append(turn)
         self.requests.turn = turn
@@ -236,17 +273,83 @@ def _sigint_cancels(cancel: Any) -> Any:
             signal.signal(signal.SIGINT, previous)
 
 
+def count_events(settings: Settings) -> int | None:
+    """How many events the embedded store holds, for the greeting; None if it cannot say."""
+    from eventchat.store import open_store
+
+    try:
+        store = open_store(settings.database)
+    except (EventchatError, OSError):
+        return None  # opening the runtime reports it
+    try:
+        return store.count()
+    except EventchatError:
+        return None
+    finally:
+        store.close()
+
+
+def preload() -> None:
+    """Import what opening the runtime and the first turn need (run in a thread)."""
+    for name in WARM_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+class RuntimeHolder:
+    """Opens the runtime in a background task and keeps it open until :meth:`close`.
+
+    The runtime is entered and exited in that one task, as async context managers want.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._ready: asyncio.Future[Runtime] = asyncio.get_running_loop().create_future()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start opening the runtime (once)."""
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._hold())
+
+    async def _hold(self) -> None:
+        from eventchat.runtime import open_runtime
+
+        try:
+            await asyncio.to_thread(preload)
+            async with open_runtime(self.settings) as runtime:
+                self._ready.set_result(runtime)
+                await warm_up(runtime)
+                await self._stop.wait()
+        except Exception as exc:
+            if not self._ready.done():
+                self._ready.set_exception(exc)
+            else:
+                raise
+
+    async def get(self) -> Runtime:
+        """The open runtime; its EventchatError if it could not open."""
+        self.start()
+        return await asyncio.shield(self._ready)
+
+    async def close(self) -> None:
+        """Close the runtime (or stop opening it)."""
+        self._stop.set()
+        if self._task is None:
+            return
+        if not self._ready.done():
+            self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task
+        if self._ready.done() and not self._ready.cancelled():
+            self._ready.exception()  # retrieved: never "exception was never retrieved"
+
+
 async def warm_up(runtime: Runtime) -> None:
-    """While the person types: import what the first turn needs; reach a remote events API."""
-
-    def imports() -> None:
-        for name in WARM_MODULES:
-            with contextlib.suppress(ImportError):
-                importlib.import_module(name)
-        runtime.engine.llm.client.chat.completions  # noqa: B018 - builds the SDK's resources
-
+    """Once open: build the model SDK's resources; reach a remote events API once."""
     with contextlib.suppress(Exception):
-        await asyncio.to_thread(imports)
+        runtime.engine.llm.client.chat.completions  # noqa: B018 - a cached property that imports
     if runtime.settings.api_url:
         from eventchat.models import SearchQuery
 
@@ -255,18 +358,20 @@ async def warm_up(runtime: Runtime) -> None:
 
 
 def run_repl(settings: Settings, *, verbose: bool, hyperlinks: bool = True) -> ExitStatus:
-    """Open the runtime and run the REPL until exit."""
+    """Show the prompt at once; open the runtime behind it; run the REPL until exit."""
     from eventchat.repl.prompt import make_prompt_session
-    from eventchat.runtime import open_runtime
+    from eventchat.runtime import require_api_key
+
+    require_api_key(settings)  # a missing key fails now, not after the first question
 
     def warn(text: str) -> None:
         sys.stderr.write(text + "\n")
 
     async def main() -> ExitStatus:
-        async with open_runtime(settings) as runtime:
-            session = make_prompt_session(COMMANDS, warn=warn, arguments={"format": format_names()})
-            repl = Repl(runtime, session, verbose=verbose, hyperlinks=hyperlinks)
-            return await repl.run()
+        holder = RuntimeHolder(settings)
+        session = make_prompt_session(COMMANDS, warn=warn, arguments={"format": format_names()})
+        repl = Repl(holder, session, verbose=verbose, hyperlinks=hyperlinks)
+        return await repl.run()
 
     try:
         return asyncio.run(main())

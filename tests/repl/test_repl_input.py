@@ -230,3 +230,39 @@ async def test_exit_words_and_command(chat_env: OpenAIServer) -> None:
         done = await chat(keys + "never sent" + ENTER)
         assert done.status == ExitStatus.OK
     assert chat_env.bodies == []
+
+
+async def test_the_prompt_comes_before_the_runtime_and_a_failed_open_is_one_line(
+    chat_env: OpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eventchat.repl.loop import RuntimeHolder
+
+    monkeypatch.setenv("EVENTCHAT_DATABASE", str(tmp_path))  # a directory: no store opens here
+    settings, _ = load_settings({})
+    err = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text("/help" + ENTER + "hello" + ENTER + CTRL_D)
+        session = make_prompt_session(COMMANDS, warn=err.write, input=pipe, output=DummyOutput())
+        repl = Repl(RuntimeHolder(settings), session, verbose=False, out=io.StringIO(), err=err)
+        status = await repl.run()
+    assert status != ExitStatus.OK
+    errors = [line for line in err.getvalue().splitlines() if line.startswith("eventchat: error")]
+    assert len(errors) == 1, err.getvalue()
+    assert chat_env.bodies == []
+
+
+async def test_a_question_typed_while_the_runtime_opens_is_answered(
+    chat_env: OpenAIServer,
+) -> None:
+    from eventchat.repl.loop import RuntimeHolder
+
+    chat_env.script(text("Answered."))
+    settings, _ = load_settings({})
+    out = io.StringIO()
+    with create_pipe_input() as pipe:
+        pipe.send_text("/model other" + ENTER + "hello" + ENTER + CTRL_D)
+        session = make_prompt_session(COMMANDS, warn=print, input=pipe, output=DummyOutput())
+        repl = Repl(RuntimeHolder(settings), session, verbose=False, out=out, err=io.StringIO())
+        assert await repl.run() == ExitStatus.OK
+    assert out.getvalue() == "Answered.\n"
+    assert chat_env.bodies[-1]["model"] == "other"
