@@ -37,7 +37,8 @@ def snapshot(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield db
     finally:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # an error may already have ended it
+            db.execute("ROLLBACK")
 
 
 def migration(fn: Migration) -> Migration:
