@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -102,6 +104,13 @@ def test_json_and_its_short_flag(linked: tuple[str, str]) -> None:
     assert name in doc["answer"]
     assert doc["tool_calls"][0]["name"] == "event_search"
     assert url in {(e.get("links") or {}).get("url") for e in doc["events"]}
+    jq = shutil.which("jq")
+    if jq is not None:  # the README's example, as written there
+        program = '.events[] | "\\(.start) \\(.name) \\(.links.url)"'
+        lines = subprocess.run(
+            [jq, "-r", program], input=done.stdout, capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        assert any(line.endswith(f" {name} {url}") for line in lines), lines
 
 
 def test_jsonl_is_one_object_per_stream_event(linked: tuple[str, str]) -> None:
