@@ -10,6 +10,7 @@ itself, no link but to http(s), and Rich markup must show literally.
 from __future__ import annotations
 
 import json
+from functools import cache
 
 import pytest
 
@@ -71,6 +72,14 @@ def check(fmt: Format, out: str, err: str, twin: str = "") -> None:
     assert terminal_violations(err) == []
 
 
+@cache
+def twin_output(construct: str, fmt: Format) -> str:
+    """The rendering of ``construct`` with a harmless word where the payload goes."""
+    twin = CONSTRUCTS[construct].format(p="harmless")
+    out, _ = render(fmt, [*tool_round(EVENTS), *answer_events([twin])])
+    return out
+
+
 @pytest.mark.parametrize("size", [0, 3], ids=["whole", "3-chars"])
 @pytest.mark.parametrize("fmt", ALL_FORMATS)
 @pytest.mark.parametrize("construct", CONSTRUCTS)
@@ -78,9 +87,7 @@ def check(fmt: Format, out: str, err: str, twin: str = "") -> None:
 def test_payload_in_model_text(payload: str, construct: str, fmt: Format, size: int) -> None:
     answer = CONSTRUCTS[construct].format(p=PAYLOADS[payload])
     out, err = render(fmt, [*tool_round(EVENTS), *answer_events(chunked(answer, size))])
-    twin = CONSTRUCTS[construct].format(p="harmless")
-    twin_out, _ = render(fmt, [*tool_round(EVENTS), *answer_events([twin])])
-    check(fmt, out, err, twin_out)
+    check(fmt, out, err, twin_output(construct, fmt))
 
 
 @pytest.mark.parametrize("fmt", ["rich", "rich-static", "markdown"])

@@ -7,7 +7,7 @@ terminal console, so its links are OSC 8: only to http(s), never to the payload'
 from __future__ import annotations
 
 import io
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from rich.console import Console
@@ -46,15 +46,21 @@ def search_output(store: SQLiteStore, fmt: ListFormat) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def empty_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteStore]:
+    """A store of this module's own; each test replaces the same hostile events by id."""
+    store = SQLiteStore(tmp_path_factory.mktemp("search-output") / "events.sqlite3")
+    yield store
+    store.close()
+
+
 @pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "markdown"])
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_search_output_of_hostile_events(payload: str, fmt: ListFormat, tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "events.sqlite3")
-    try:
-        store.upsert(hostile_events(PAYLOADS[payload]))
-        out = search_output(store, fmt)
-    finally:
-        store.close()
+def test_search_output_of_hostile_events(
+    payload: str, fmt: ListFormat, empty_store: SQLiteStore
+) -> None:
+    empty_store.upsert(hostile_events(PAYLOADS[payload]))
+    out = search_output(empty_store, fmt)
     assert MARKER in out.lower()
     if fmt in {"json", "jsonl"}:
         assert json_violations(out, lines=fmt == "jsonl") == []
