@@ -153,8 +153,8 @@ def run() -> list[Row]:
         Row(
             GROUP,
             "  the rest: tool turn - 2 bare - search (p50)",
-            ms(own),
-            f"{own / base:.2f}× p50",
+            ms(own) if own > 0 else "≈ 0 (within noise)",
+            f"{max(own, 0) / base:.2f}× p50",
         ),
         Row(
             GROUP,
