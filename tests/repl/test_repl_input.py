@@ -266,3 +266,70 @@ async def test_a_question_typed_while_the_runtime_opens_is_answered(
         assert await repl.run() == ExitStatus.OK
     assert out.getvalue() == "Answered.\n"
     assert chat_env.bodies[-1]["model"] == "other"
+
+
+async def test_ctrl_c_while_a_tool_runs_cancels_the_turn_and_history_stays_valid(
+    chat_env: OpenAIServer,
+) -> None:
+    chat_env.script(
+        tool_call("event_search", {"search": "python"}),
+        text("A fresh answer."),
+    )
+    settings, _ = load_settings({})
+    out, err = io.StringIO(), io.StringIO()
+    with create_pipe_input() as pipe:
+        async with open_runtime(settings) as runtime:
+            searching = asyncio.Event()
+
+            async def stuck_search(query: object) -> object:
+                searching.set()
+                await asyncio.sleep(30)  # an events API that does not answer
+                raise AssertionError("never reached")
+
+            runtime.events.search = stuck_search  # type: ignore[method-assign]
+            session = make_prompt_session(COMMANDS, warn=print, input=pipe, output=DummyOutput())
+            repl = Repl(runtime, session, verbose=False, out=out, err=err)
+
+            async def type_and_interrupt() -> None:
+                pipe.send_text("python?" + ENTER)
+                await asyncio.wait_for(searching.wait(), 10)
+                repl.interrupt()  # what Ctrl-C (SIGINT) does while a turn runs
+                pipe.send_text("again" + ENTER + CTRL_D)
+
+            typist = asyncio.ensure_future(type_and_interrupt())
+            assert await repl.run() == ExitStatus.OK
+            await typist
+    assert repl.turns[0].interrupted
+    assert "interrupted" in err.getvalue()
+    messages = chat_env.bodies[-1]["messages"]
+    tool_message = next(m for m in messages if m["role"] == "tool")
+    assert "cancelled" in tool_message["content"]
+    assert messages[-1] == {"role": "user", "content": "again"}
+    assert "A fresh answer." in out.getvalue()
+
+
+async def test_history_suggests_and_right_arrow_takes_it(chat_env: OpenAIServer) -> None:
+    chat_env.script(text("First."), text("Second."))
+    settings, _ = load_settings({})
+    with create_pipe_input() as pipe:
+        async with open_runtime(settings) as runtime:
+            session = make_prompt_session(COMMANDS, warn=print, input=pipe, output=DummyOutput())
+            repl = Repl(runtime, session, verbose=False, out=io.StringIO(), err=io.StringIO())
+
+            async def type_with_suggestion() -> None:
+                pipe.send_text("python in berlin" + ENTER)
+                for _ in range(1000):  # until the first answer is done
+                    if chat_env.bodies and repl.turn_task is None:
+                        break
+                    await asyncio.sleep(0.01)
+                pipe.send_text("pyt")
+                for _ in range(500):  # suggestions are computed in the background
+                    if session.default_buffer.suggestion is not None:
+                        break
+                    await asyncio.sleep(0.01)
+                pipe.send_text("\x1b[C" + ENTER + CTRL_D)  # → takes the suggestion
+
+            typist = asyncio.ensure_future(type_with_suggestion())
+            await repl.run()
+            await typist
+    assert user_messages(chat_env) == ["python in berlin", "python in berlin"]
