@@ -8,6 +8,7 @@ owned by the caller and lives for the whole conversation; renderers add each too
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,9 +26,11 @@ BARE_URL_TRAILING = ".,;:!?*_~"
 """Punctuation that ends a sentence rather than a bare URL."""
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# A link text that starts like a URL or a host name ("https://pycon.de/…", "www.pycon.de").
+# A link text that starts like a URL or a host name ("https://pycon.de/…", "www.pycon.de"), in
+# any script: a look-alike (paypal.com with a Cyrillic a) is a host name too. Matched on the
+# NFKC form, so full-width letters and dots read as the ASCII ones a browser would use.
 _HOSTLIKE = re.compile(
-    r"^\s*(?:[a-z][a-z0-9+.-]*://)?(?:[^\s/@]*@)?((?:[a-z0-9-]+\.)+[a-z][a-z0-9-]+)(?=[:/?#\s]|$)",
+    r"^\s*(?:[a-z][a-z0-9+.-]*://)?(?:[^\s/@]*@)?((?:[\w-]+\.)+[^\W\d_][\w-]+)(?=[:/?#\s]|$)",
     re.IGNORECASE,
 )
 
@@ -65,7 +68,7 @@ def normalize_url(url: str) -> str:
     except ValueError:
         return url.strip()
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
+    host = ascii_host(parts.hostname or "")  # markdown-it writes international hosts as xn--
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         host = f"{host}:{port}"
     # markdown parsers percent-encode what tool data may carry raw: compare decoded.
@@ -73,18 +76,40 @@ def normalize_url(url: str) -> str:
     return urlunsplit((scheme, host, path, unquote(parts.query), ""))
 
 
+def ascii_host(host: str) -> str:
+    """``host`` as a browser resolves it: lower-cased, IDNA (``xn--``) for non-ASCII labels."""
+    host = unicodedata.normalize("NFKC", host).lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _international(host: str) -> bool:
+    """Whether ``host`` has a non-ASCII label, in Unicode or in its ``xn--`` form."""
+    return not host.isascii() or any(label.startswith("xn--") for label in host.split("."))
+
+
 def _bare(host: str) -> str:
-    host = host.lower().rstrip(".")
-    return host.removeprefix("www.")
+    return ascii_host(host).removeprefix("www.")
 
 
 def spoofed_host(text: str, url: str) -> str | None:
-    """The real host when ``text`` looks like a URL or host name for a different host, else None."""
-    match = _HOSTLIKE.match(text)
+    """The real host when ``text`` looks like a URL or host name for a different host, else None.
+
+    The host is returned in its ASCII form, so a look-alike in another script shows as ``xn--``.
+    """
+    match = _HOSTLIKE.match(_nfkc(text))
     if match is None:
         return None
     real = host_of(url)
-    return real if _bare(match.group(1)) != _bare(real) else None
+    return ascii_host(real) if _bare(match.group(1)) != _bare(real) else None
 
 
 @dataclass(frozen=True)
@@ -142,6 +167,9 @@ def decide(text: str, url: str, grounded: GroundedLinks) -> LinkDecision:
         return LinkDecision(clickable=False, url=clean, note=REMOVED)
     notes = []
     real = spoofed_host(text, clean)
+    host = host_of(clean)
+    if real is None and _international(host) and not _HOSTLIKE.match(_nfkc(text)):
+        real = ascii_host(host)  # an international host may imitate another: show what resolves
     if real:
         notes.append(f" (links to {real})")
     if clean not in grounded:

@@ -119,3 +119,32 @@ def test_a_link_grounded_in_an_earlier_turn_of_the_conversation_is_not_unverifie
     ungrounded, _ = render(fmt, answer_events([answer]))
     assert "(unverified)" not in visible(grounded)
     assert "(unverified)" in visible(ungrounded)
+
+
+CYRILLIC_A = "\u0430"
+LOOKALIKES = [
+    # (link text, target, the host the note must show)
+    (f"https://p{CYRILLIC_A}ypal.com/login", "https://evil.example/", "evil.example"),
+    ("\uff50\uff41\uff59\uff50\uff41\uff4c\uff0ecom", "https://evil.example/", "evil.example"),
+    ("paypal.com", f"https://p{CYRILLIC_A}ypal.com/", "xn--pypal-4ve.com"),
+    ("PayPal", f"https://p{CYRILLIC_A}ypal.com/", "xn--pypal-4ve.com"),
+]
+
+
+@pytest.mark.parametrize(("label", "url", "shown"), LOOKALIKES)
+@pytest.mark.parametrize("fmt", ["rich", "rich-static", "markdown"])
+def test_look_alike_hosts_show_the_host_that_resolves(
+    label: str, url: str, shown: str, fmt: Format
+) -> None:
+    out, _ = render(fmt, [*tool_round(EVENTS), *answer_events([f"Pay at [{label}]({url})."])])
+    assert f"(links to {shown})" in visible(out)
+
+
+@pytest.mark.parametrize("fmt", ["rich-static", "markdown"])
+def test_an_international_host_named_in_its_own_text_gets_no_note(fmt: Format) -> None:
+    url = "https://m\u00fcnchen.example/"
+    events = [{"id": "m", "name": "Muenchen", "links": {"url": url}}]
+    label = "m\u00fcnchen.example"
+    out, _ = render(fmt, [*tool_round(events), *answer_events([f"[{label}]({url})"])])
+    assert "(links to" not in visible(out)
+    assert "(unverified)" not in visible(out)
