@@ -43,7 +43,10 @@ def fail(error: EventchatError, *, traceback: bool = False) -> NoReturn:
     """Print one line for ``error`` on stderr and exit with its status."""
     if traceback:
         raise error
-    sys.stderr.write(f"eventchat: error: {error.message}\n")
+    from eventchat.render.sanitize import sanitize_line
+
+    # Messages can carry a server's words (an error detail): never let them drive the terminal.
+    sys.stderr.write(f"eventchat: error: {sanitize_line(error.message)}\n")
     raise typer.Exit(int(error.exit_status))
 
 
@@ -122,8 +125,10 @@ def main_command(
         if traceback:
             raise
         # A bug, not a user error: still one line, and the way to see more.
+        from eventchat.render.sanitize import sanitize_line
+
         sys.stderr.write(
-            f"eventchat: internal error: {type(exc).__name__}: {exc} — "
+            f"eventchat: internal error: {type(exc).__name__}: {sanitize_line(str(exc))} — "
             "rerun with --traceback and report it\n"
         )
         raise typer.Exit(int(ExitStatus.ERROR)) from None

@@ -109,12 +109,16 @@ def render(payload: dict[str, Any], events: list[dict[str, Any]], max_chars: int
     kept = list(events)
     while True:
         body = {**payload, "events": kept}
+        if "count" in body:
+            body["count"] = len(kept)
         if len(kept) < len(events):
             body["note"] = (
                 f"cut to {len(kept)} of {len(events)} events to fit; "
                 "ask for fewer or narrow the search"
             )
         text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        # '<' and '>' only occur inside JSON strings; escaped, data can never spell a marker.
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e")
         if len(text) <= max_chars or not kept:
             return f"{DATA_BEGIN}\n{text}\n{DATA_END}"
         kept.pop()
@@ -167,6 +171,8 @@ class EventTools:
             if relaxed is not None:
                 query, payload["relaxed"] = relaxed
                 page = await self.events.search(query)
+        # A server that ignores the limit must not flood the model.
+        page = page.model_copy(update={"events": page.events[: query.limit]})
         records, note = await self._enrich(page)
         if note:
             payload["links_note"] = note

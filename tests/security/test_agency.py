@@ -117,11 +117,6 @@ async def test_injected_instructions_reach_the_model_only_inside_the_data_marker
     assert "Ignore previous instructions" not in json.dumps(others)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tools/events.py render(): event text holding the end marker closes the data block "
-    "early; escape '<' and '>' in the JSON (as \\u003c, \\u003e) so data never spells a marker",
-)
 async def test_event_data_cannot_close_the_data_block(
     recorded_engine: ChatEngine, hostile_store: SQLiteStore, openai_server: OpenAIServer
 ) -> None:
