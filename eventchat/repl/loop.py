@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import signal
 import sys
 import time
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TextIO
 
 from eventchat.chat.stream import Usage
 from eventchat.errors import EventchatError, ExitStatus
+from eventchat.repl.background import RuntimeHolder, count_events
 from eventchat.repl.commands import COMMANDS, format_names
 from eventchat.repl.turnlog import Recorder, RequestLog, TurnRecord, events_http_client
 from eventchat.settings import Settings
@@ -33,24 +34,6 @@ if TYPE_CHECKING:
 
 EXIT_WORDS = frozenset({"q", "quit", "exit"})
 DOUBLE_CTRL_C_SECONDS = 2.0
-# What opening the runtime and the first turn import, done in a thread while the person types.
-WARM_MODULES = (
-    "eventchat.runtime",
-    "eventchat.chat",
-    "eventchat.chat.engine",
-    "eventchat.service",
-    "eventchat.store",
-    "httpx2",
-    "openai",
-    "openai.types.chat",
-    "openai.resources.chat",
-    "markdown_it",
-    "rich.markdown",
-    "rich.live",
-    "rich.status",
-    "eventchat.render.rich_stream",
-    "eventchat.render.plain",
-)
 
 
 class Repl:
@@ -222,9 +205,22 @@ class Repl:
 
     async def ask(self, text: str) -> ExitStatus:
         """Run one turn; Ctrl-C (SIGINT) cancels it and returns to the prompt."""
+        self.turn_task = asyncio.ensure_future(self._turn(text))
+        with _sigint_cancels(self.interrupt):
+            await asyncio.wait([self.turn_task])
+        task, self.turn_task = self.turn_task, None
+        self.requests.turn = None
+        if task.cancelled():
+            if self.turns and self.turns[-1].question == text:
+                self.turns[-1].interrupted = True
+            self.info("(interrupted: the partial answer is kept)")
+            return ExitStatus.INTERRUPTED
+        return task.result()
+
+    async def _turn(self, text: str) -> ExitStatus:
         from eventchat.session import make_turn_renderer, run_turn
 
-        await self.ready()
+        await self.ready()  # Ctrl-C while the runtime still opens cancels this wait too
         turn = TurnRecord(text)
         self.turns.append(turn)
         self.requests.turn = turn
@@ -238,16 +234,7 @@ class Repl:
             hyperlinks=self.hyperlinks,
         )
         recorder = Recorder(renderer, turn, trace=self.err if self.verbose else None)
-        self.turn_task = asyncio.ensure_future(run_turn(self.engine, text, recorder))
-        with _sigint_cancels(self.interrupt):
-            await asyncio.wait([self.turn_task])
-        task, self.turn_task = self.turn_task, None
-        self.requests.turn = None
-        if task.cancelled():
-            turn.interrupted = True
-            self.info("(interrupted: the partial answer is kept)")
-            return ExitStatus.INTERRUPTED
-        return task.result()
+        return await run_turn(self.engine, text, recorder)
 
     def interrupt(self) -> None:
         """Cancel the running turn, if any (what Ctrl-C does while an answer streams)."""
@@ -256,7 +243,7 @@ class Repl:
 
 
 @contextlib.contextmanager
-def _sigint_cancels(cancel: Any) -> Any:
+def _sigint_cancels(cancel: Callable[[], None]) -> Iterator[None]:
     """While inside, SIGINT calls ``cancel`` instead of raising KeyboardInterrupt."""
     loop = asyncio.get_running_loop()
     previous = signal.getsignal(signal.SIGINT)
@@ -271,90 +258,6 @@ def _sigint_cancels(cancel: Any) -> Any:
         loop.remove_signal_handler(signal.SIGINT)
         with contextlib.suppress(ValueError, TypeError):
             signal.signal(signal.SIGINT, previous)
-
-
-def count_events(settings: Settings) -> int | None:
-    """How many events the embedded store holds, for the greeting; None if it cannot say."""
-    from eventchat.store import open_store
-
-    try:
-        store = open_store(settings.database)
-    except (EventchatError, OSError):
-        return None  # opening the runtime reports it
-    try:
-        return store.count()
-    except EventchatError:
-        return None
-    finally:
-        store.close()
-
-
-def preload() -> None:
-    """Import what opening the runtime and the first turn need (run in a thread)."""
-    for name in WARM_MODULES:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-
-
-class RuntimeHolder:
-    """Opens the runtime in a background task and keeps it open until :meth:`close`.
-
-    The runtime is entered and exited in that one task, as async context managers want.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._ready: asyncio.Future[Runtime] = asyncio.get_running_loop().create_future()
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        """Start opening the runtime (once)."""
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._hold())
-
-    async def _hold(self) -> None:
-        from eventchat.runtime import open_runtime
-
-        try:
-            await asyncio.to_thread(preload)
-            async with open_runtime(self.settings) as runtime:
-                self._ready.set_result(runtime)
-                await warm_up(runtime)
-                await self._stop.wait()
-        except Exception as exc:
-            if not self._ready.done():
-                self._ready.set_exception(exc)
-            else:
-                raise
-
-    async def get(self) -> Runtime:
-        """The open runtime; its EventchatError if it could not open."""
-        self.start()
-        return await asyncio.shield(self._ready)
-
-    async def close(self) -> None:
-        """Close the runtime (or stop opening it)."""
-        self._stop.set()
-        if self._task is None:
-            return
-        if not self._ready.done():
-            self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._task
-        if self._ready.done() and not self._ready.cancelled():
-            self._ready.exception()  # retrieved: never "exception was never retrieved"
-
-
-async def warm_up(runtime: Runtime) -> None:
-    """Once open: build the model SDK's resources; reach a remote events API once."""
-    with contextlib.suppress(Exception):
-        runtime.engine.llm.client.chat.completions  # noqa: B018 - a cached property that imports
-    if runtime.settings.api_url:
-        from eventchat.models import SearchQuery
-
-        with contextlib.suppress(Exception):
-            await runtime.events.search(SearchQuery(limit=1))
 
 
 def run_repl(settings: Settings, *, verbose: bool, hyperlinks: bool = True) -> ExitStatus:

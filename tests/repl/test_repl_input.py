@@ -235,7 +235,7 @@ async def test_exit_words_and_command(chat_env: OpenAIServer) -> None:
 async def test_the_prompt_comes_before_the_runtime_and_a_failed_open_is_one_line(
     chat_env: OpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from eventchat.repl.loop import RuntimeHolder
+    from eventchat.repl.background import RuntimeHolder
 
     monkeypatch.setenv("EVENTCHAT_DATABASE", str(tmp_path))  # a directory: no store opens here
     settings, _ = load_settings({})
@@ -254,7 +254,7 @@ async def test_the_prompt_comes_before_the_runtime_and_a_failed_open_is_one_line
 async def test_a_question_typed_while_the_runtime_opens_is_answered(
     chat_env: OpenAIServer,
 ) -> None:
-    from eventchat.repl.loop import RuntimeHolder
+    from eventchat.repl.background import RuntimeHolder
 
     chat_env.script(text("Answered."))
     settings, _ = load_settings({})
