@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from typer.testing import CliRunner
@@ -19,8 +20,18 @@ class Outcome:
     exception: BaseException | None
 
 
+# The scripted model server runs in a thread of this process; when eventchat drops a connection
+# mid-reply (a malformed chunk), socketserver reports it on sys.stderr, which CliRunner has
+# swapped for eventchat's: that report is the test server's, not eventchat's output.
+_SERVER_REPORT = re.compile(
+    r"-{40}\nException occurred during processing of request from [^\n]*\n"
+    r"(?:(?:Traceback|  |\S+Error|\S+Exception)[^\n]*\n)*(?:-{40}\n)?"
+)
+
+
 def invoke(*args: str) -> Outcome:
     """``eventchat ARGS`` in this process, with the test's (isolated) environment."""
     result = CliRunner().invoke(app, list(args), catch_exceptions=True)
     exception = result.exception if not isinstance(result.exception, SystemExit) else None
-    return Outcome(result.exit_code, result.stdout, result.stderr, exception)
+    stderr = _SERVER_REPORT.sub("", result.stderr)
+    return Outcome(result.exit_code, result.stdout, stderr, exception)
