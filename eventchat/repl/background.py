@@ -26,6 +26,12 @@ WARM_MODULES = (
     "eventchat.service",
     "eventchat.store",
     "httpx2",
+    # httpx2's first request loads its async backend and socket streams lazily (~15 ms).
+    "anyio._backends._asyncio",
+    "anyio._core._sockets",
+    "anyio.streams.memory",
+    "anyio.streams.stapled",
+    "httpcore2._backends.anyio",
     "openai",
     "openai.types.chat",
     "openai.resources.chat",
@@ -59,6 +65,42 @@ def preload() -> None:
     for name in WARM_MODULES:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    with contextlib.suppress(Exception):
+        render_sample()
+    with contextlib.suppress(Exception):
+        parse_sample_chunk()
+
+
+def render_sample() -> None:
+    """Render a small answer once, off screen: the markdown parser and Rich build their tables."""
+    import io
+
+    from rich.console import Console
+
+    from eventchat.render.links import GroundedLinks
+    from eventchat.render.rich_stream import render_pieces
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=80)
+    sample = "# Events\n\n- **[PyCon](https://pycon.example)** — Berlin, `2026`\n"
+    render_pieces([sample], console, GroundedLinks(), hyperlinks=True)
+
+
+def parse_sample_chunk() -> None:
+    """Validate one stream chunk: pydantic builds the SDK's chunk models on first use (~10 ms)."""
+    from openai.types.chat import ChatCompletionChunk
+
+    call = {"index": 0, "id": "c", "type": "function", "function": {"name": "f", "arguments": ""}}
+    delta = {"role": "assistant", "content": "", "tool_calls": [call]}
+    ChatCompletionChunk.model_validate(
+        {
+            "id": "warm-up",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "m",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+    )
 
 
 class RuntimeHolder:
@@ -115,8 +157,28 @@ async def warm_up(runtime: Runtime) -> None:
     """Once open: build the model SDK's resources; reach a remote events API once."""
     with contextlib.suppress(Exception):
         runtime.engine.llm.client.chat.completions  # noqa: B018 - a cached property that imports
+    with contextlib.suppress(Exception):
+        await _warm_request_params(runtime)
     if runtime.settings.api_url:
         from eventchat.models import SearchQuery
 
         with contextlib.suppress(Exception):
             await runtime.events.search(SearchQuery(limit=1))
+
+
+async def _warm_request_params(runtime: Runtime) -> None:
+    """The SDK builds its request-params schemas on the first request (~20 ms): build them now.
+
+    This uses the SDK's private transform helper; any failure only means no warm-up.
+    """
+    from openai._utils import async_maybe_transform
+    from openai.types.chat import completion_create_params
+
+    params = {
+        "model": runtime.engine.llm.model,
+        "messages": [{"role": "user", "content": "warm-up"}],
+        "tools": runtime.engine.tools.schemas(),
+        "temperature": 0.0,
+        "stream": True,
+    }
+    await async_maybe_transform(params, completion_create_params.CompletionCreateParamsStreaming)
