@@ -108,3 +108,28 @@ def test_model_error_is_one_line_and_the_repl_goes_on(
     assert users == [{"role": "user", "content": "hello again"}]
     term.send("/exit\r")
     assert term.exit_status() == 0
+
+
+def test_two_chats_at_once_both_keep_their_input_history(
+    terminal: type[Terminal], clean_environ: object
+) -> None:
+    from eventchat.repl.prompt import SharedFileHistory, history_path
+
+    first, second = terminal(), terminal()
+    first.prompt()
+    second.prompt()
+    first.send("/examples\r")
+    first.expect("Tell me more")
+    first.prompt()
+    second.send("/usage\r")
+    second.expect("session:")
+    second.prompt()
+    first.send("/help\r")
+    first.expect("Ctrl-J")
+    first.prompt()
+    first.send("\x04")
+    second.send("\x04")
+    assert first.exit_status() == 0
+    assert second.exit_status() == 0
+    kept = list(SharedFileHistory(history_path(), print).load_history_strings())
+    assert sorted(kept) == ["/examples", "/help", "/usage"]
