@@ -12,7 +12,12 @@ def test_migrations_are_recorded_in_order_and_not_rerun(tmp_path: Path) -> None:
     path = tmp_path / "m.sqlite3"
     SQLiteStore(path).close()
     reopened = SQLiteStore(path)
-    assert reopened.migrations() == ["m001_events", "m002_events_fts", "m003_meta"]
+    assert reopened.migrations() == [
+        "m001_events",
+        "m002_events_fts",
+        "m003_meta",
+        "m004_search_indexes",
+    ]
     reopened.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 3
+        assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 4
