@@ -17,8 +17,7 @@ import pytest
 from bench.generate import generate
 from bench.store_search import QUERIES
 from eventchat.models import EventDetail, SearchQuery
-from eventchat.store import SQLiteStore
-from eventchat.store import sqlite as sqlite_store
+from eventchat.store import SQLiteStore, sqlite_query
 from eventchat.store.countries import resolve_country
 from eventchat.store.fts import clean_text, fold, match_expression
 from eventchat.store.rows import COLUMNS, to_row
@@ -188,7 +187,7 @@ def test_writes_keep_tags_and_span_in_step(tmp_path: Path) -> None:
 def test_a_tie_group_longer_than_the_slack_is_still_ordered_by_start_and_id(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sqlite_store, "_TIE_SLACK", 1)
+    monkeypatch.setattr(sqlite_query, "_TIE_SLACK", 1)
     store = SQLiteStore(tmp_path / "ties.sqlite3")
     try:
         store.upsert([*_twins(), *EVENTS[:300]])
