@@ -14,6 +14,8 @@ BENCHMARKS = [
     "api_overhead",
     "engine_overhead",
     "load",
+    "pg_search",
+    "serve_throughput",
 ]
 
 
