@@ -19,6 +19,15 @@ _INLINE = re.compile(
     r"\(\s*(?:<(?P<aurl>[^<>\n]*)>|(?P<url>(?:[^\s()<>]|\([^\s()<>]*\))*))(?:\s+(?P<title>\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
 )
 _AUTOLINK = re.compile(r"<(?P<url>[a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^<>\s]*)>")
+# A link reference definition: "[label]: url" (the url may start the next line), whole lines.
+_DEFINITION = re.compile(
+    r"\[(?P<label>[^\[\]\n]+)\]:[ \t]*\n?[ \t]*(?:<(?P<aurl>[^<>\n]*)>|(?P<url>\S+))"
+    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*(?:\n|\Z)"
+)
+_DEFINITION_PREFIX = re.compile(r"\[[^\[\]\n]+\]:[^\n]*(?:\n[ \t]*)?$")
+# Raw HTML a markdown viewer would render (tags, comments, declarations): a pipe may feed one.
+_HTML_START = re.compile(r"</?[A-Za-z]")
+_HTML_ALWAYS = re.compile(r"<[!?]")
 _OPENER = re.compile(
     r"!?\[|!\Z|<|(?<![\w/.@-])[hH]|^ {0,3}(?:```|~~~)|^ {0,3}(?:`{1,2}|~{1,2})?\Z", re.MULTILINE
 )
@@ -47,6 +56,7 @@ class LinkRewriter:
         self.fence: str | None = None  # the open fence's marker, while inside fenced code
         self.collect: list[tuple[str, str]] | None = None
         self.last = ""  # the last character written
+        self._context = ""  # ``last`` while scanning: the start of the buffer being scanned
 
     def feed(self, text: str) -> str:
         """Add sanitised ``text``; return what can be written now."""
@@ -60,6 +70,7 @@ class LinkRewriter:
     def _scan(self, *, final: bool) -> str:
         # The last character written is context: a URL glued to a word is not a bare link.
         context = self.last
+        self._context = context
         buf, out, pos = context + self.pending, [], len(context)
         while pos < len(buf):
             if self.fence is not None:
@@ -129,6 +140,10 @@ class LinkRewriter:
         return end
 
     def _complete(self, buf: str, start: int, final: bool) -> tuple[str, int] | None:
+        if buf[start] == "[" and self._at_line_start(buf, start):
+            definition = self._definition(buf, start, final)
+            if definition is not None:
+                return definition
         if buf[start] in "![":
             match = _INLINE.match(buf, start)
             if match is None:
@@ -136,16 +151,45 @@ class LinkRewriter:
             url = match.group("aurl") if match.group("aurl") is not None else match.group("url")
             return self._inline(match.group(0), match.group("text"), url or ""), match.end()
         if buf[start] == "<":
-            match = _AUTOLINK.match(buf, start)
-            if match is None:
-                return None
-            url = match.group("url")
-            return self._inline(match.group(0), url, url), match.end()
+            return self._angle(buf, start)
         match = BARE_URL.match(buf, start)
         if match is None or (match.end() == len(buf) and not final):
             return None
         url = match.group(0).rstrip(BARE_URL_TRAILING)
         return self._inline(url, url, url), start + len(url)
+
+    def _angle(self, buf: str, start: int) -> tuple[str, int] | None:
+        """An autolink, or raw HTML defused; None when neither (yet)."""
+        match = _AUTOLINK.match(buf, start)
+        if match is not None:
+            url = match.group("url")
+            return self._inline(match.group(0), url, url), match.end()
+        return _defused_html(buf, start)
+
+    def _at_line_start(self, buf: str, start: int) -> bool:
+        """Whether only up to three spaces precede ``start`` on its line."""
+        line_start = buf.rfind("\n", 0, start) + 1
+        if line_start == 0 and self._context:
+            return False  # the line began in text already written
+        return start - line_start <= 3 and not buf[line_start:start].strip(" ")
+
+    def _definition(self, buf: str, start: int, final: bool) -> tuple[str, int] | None:
+        """A link reference definition: kept if its URL is safe, else no longer a definition."""
+        match = _DEFINITION.match(buf, start)
+        if match is None or (not final and not match.group(0).endswith("\n")):
+            return None
+        url = match.group("aurl") if match.group("aurl") is not None else match.group("url")
+        if self.collect is not None:
+            self.collect.append((match.group("label"), url))
+        decision = decide("", url, self.grounded)
+        line = match.group(0).rstrip("\n")
+        newline = match.group(0)[len(line) :]
+        if decision.clickable:
+            return line + decision.note + newline, match.end()
+        # "\[" is a literal bracket and the URL loses its angle brackets (an autolink): the
+        # line is text now, and "[label]" links nowhere.
+        text = f"\\[{match.group('label')}]: {url}"
+        return text + decision.note + newline, match.end()
 
     def _inline(self, source: str, text: str, url: str) -> str:
         if self.collect is not None:
@@ -156,10 +200,27 @@ class LinkRewriter:
         return text + decision.note
 
 
+def _defused_html(buf: str, start: int) -> tuple[str, int] | None:
+    """``&lt;`` for a ``<`` that starts raw HTML, so a viewer shows it as text; else None.
+
+    Comments, declarations and processing instructions need no end to take effect (an open
+    comment hides the rest of the answer); a tag counts once its ``>`` has arrived.
+    """
+    if _HTML_ALWAYS.match(buf, start):
+        return "&lt;", start + 1
+    if _HTML_START.match(buf, start):
+        end = buf.find(">", start)
+        if end >= 0 and "\n\n" not in buf[start:end]:
+            return "&lt;", start + 1
+    return None
+
+
 def _may_grow(rest: str) -> bool:
     """Whether more text could turn ``rest`` (starting at an opener) into a link."""
     if rest[0] in "![":
-        return _LINK_PREFIX.match(rest) is not None
+        return _LINK_PREFIX.match(rest) is not None or _DEFINITION_PREFIX.match(rest) is not None
     if rest[0] == "<":
+        if _HTML_START.match(rest) and ">" not in rest:
+            return True  # may become a tag
         return not any(c.isspace() for c in rest)
     return bool(BARE_URL.fullmatch(rest) or _BARE_PREFIX.fullmatch(rest))

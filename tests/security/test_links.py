@@ -9,6 +9,7 @@ drop the link syntax of unsafe links and append the notes; json and jsonl list t
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.security.render_helpers import (
     GROUNDED_URL,
     Format,
     answer_events,
+    chunked,
     render,
     tool_round,
 )
@@ -148,3 +150,37 @@ def test_an_international_host_named_in_its_own_text_gets_no_note(fmt: Format) -
     out, _ = render(fmt, [*tool_round(events), *answer_events([f"[{label}]({url})"])])
     assert "(links to" not in visible(out)
     assert "(unverified)" not in visible(out)
+
+
+def _markdown_links(markdown: str) -> list[str]:
+    """Every link and image target a CommonMark viewer would make of ``markdown``, HTML included."""
+    from markdown_it import MarkdownIt
+
+    viewer = MarkdownIt("commonmark")
+    viewer.validateLink = lambda url: True  # a naive viewer: no javascript: filter of its own
+    html = viewer.render(markdown)
+    return re.findall(r"(?:href|src)=\"([^\"]*)\"", html)
+
+
+PIPED_MARKDOWN = {
+    "reference": "Go [the page][r] now.\n\n[r]: javascript:alert(1)\n",
+    "reference-angle": "[x]: <javascript:alert(1)>\n\n[x]\n",
+    "reference-title": '[x]: javascript:alert(1) "t"\n\n[x]\n',
+    "html-anchor": 'Go <a href="javascript:alert(1)">x</a> now.',
+    "html-img": "See <img src=x onerror=alert(1)> here.",
+    "html-block": '<div>\n<a href="javascript:alert(1)">x</a>\n</div>\n',
+    "html-comment-hides-note": "[x](https://made-up.example/)<!-- hidden -->",
+}
+
+
+@pytest.mark.parametrize("size", [0, 1, 4])
+@pytest.mark.parametrize("case", PIPED_MARKDOWN)
+def test_piped_markdown_has_no_unsafe_link_for_a_viewer(case: str, size: int) -> None:
+    # A pipe may feed a markdown viewer: what it would render must follow the link policy too.
+    answer = PIPED_MARKDOWN[case]
+    out, _ = render("markdown", [*tool_round(EVENTS), *answer_events(chunked(answer, size))])
+    for target in _markdown_links(out):
+        assert target.startswith(("https://", "http://")), (target, out)
+    assert "<!--" not in out
+    assert "<a " not in out
+    assert "<img " not in out
