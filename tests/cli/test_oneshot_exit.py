@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import select
 import signal
 import subprocess
 import sys
@@ -77,18 +79,21 @@ def test_ctrl_c_flushes_the_partial_answer_and_exits_130(model: OpenAIServer) ->
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
     try:
-        deadline = time.monotonic() + 20
-        while not model.requests and time.monotonic() < deadline:
-            time.sleep(0.02)
-        time.sleep(0.3)  # the first piece is on its way; the reply is now paused
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=20)
+        assert child.stdout is not None
+        shown = b""
+        deadline = time.monotonic() + 30
+        while b"answer," not in shown and time.monotonic() < deadline:  # the first piece is out
+            ready, _, _ = select.select([child.stdout], [], [], 0.5)
+            if ready:
+                shown += os.read(child.stdout.fileno(), 4096)
+        child.send_signal(signal.SIGINT)  # the reply is paused: this is mid-answer
+        rest, err_bytes = child.communicate(timeout=20)
     finally:
         if child.poll() is None:
             child.kill()
+    out, err = (shown + rest).decode(), err_bytes.decode()
     assert child.returncode == ExitStatus.INTERRUPTED, err
     assert out == "The partial answer,\n"
     assert "interrupted" in err
