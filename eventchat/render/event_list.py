@@ -83,7 +83,7 @@ def write_markdown(result: SearchResult, out: TextIO) -> None:
         name = _md_escape(sanitize(hit.event.name))
         url = url_of(hit)
         title = f"[{name}](<{url}>)" if url else name
-        details = " · ".join(p for p in (when(hit), sanitize(where(hit))) if p)
+        details = " · ".join(p for p in (when(hit), _md_escape(sanitize(where(hit)))) if p)
         tags = ", ".join(sanitize(t) for t in hit.event.tags)
         out.write(f"- {title} — {details}" + (f" · {_md_escape(tags)}" if tags else "") + "\n")
     out.write(f"\n{_shown(result)}\n")

@@ -7,6 +7,7 @@ terminal console, so its links are OSC 8: only to http(s), never to the payload'
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -69,3 +70,27 @@ def test_search_output_of_hostile_events(
     assert not any(EVIL_HOST in t for t in link_targets(out))
     if payload == "rich_style" and fmt == "table":
         assert "[bold red]alarm[/bold red]" in visible(out)
+
+
+HTML_PAYLOADS = {
+    "anchor": '<a href="javascript:alert(1)">x</a>',
+    "image": "<img src=x onerror=alert(1)>",
+    "link": "[click](javascript:alert(1))",
+    "comment": "<!-- hide the rest",
+}
+
+
+@pytest.mark.parametrize("payload", HTML_PAYLOADS)
+def test_search_markdown_gives_a_viewer_no_unsafe_link(
+    payload: str, empty_store: SQLiteStore
+) -> None:
+    from markdown_it import MarkdownIt
+
+    empty_store.upsert(hostile_events(HTML_PAYLOADS[payload]))
+    out = search_output(empty_store, "markdown")
+    viewer = MarkdownIt("commonmark")
+    viewer.validateLink = lambda url: True  # type: ignore[method-assign]  # a naive viewer
+    html = viewer.render(out)
+    for target in re.findall(r"(?:href|src)=\"([^\"]*)\"", html):
+        assert target.startswith("https://"), target
+    assert "<!--" not in html
