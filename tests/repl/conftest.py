@@ -29,7 +29,7 @@ def chat_env(
 class Terminal:
     """eventchat in a pseudo-terminal (pexpect): send keys, wait for what the screen shows."""
 
-    def __init__(self, *args: str, timeout: float = 10) -> None:
+    def __init__(self, *args: str, timeout: float = 30) -> None:
         import pexpect
 
         env = {
@@ -86,7 +86,7 @@ def terminal(chat_env: OpenAIServer) -> Iterator[type[Terminal]]:
     started: list[Terminal] = []
 
     class Started(Terminal):
-        def __init__(self, *args: str, timeout: float = 10) -> None:
+        def __init__(self, *args: str, timeout: float = 30) -> None:
             super().__init__(*args, timeout=timeout)
             started.append(self)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar
+from prompt_toolkit import PromptSession
 from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
@@ -44,7 +45,10 @@ class Session:
     repl: Repl
 
 
-async def chat(keys: str, then: Callable[[PipeInput], Awaitable[None]] | None = None) -> Session:
+Typist = Callable[[PipeInput, "PromptSession[str]"], Awaitable[None]]
+
+
+async def chat(keys: str, then: Typist | None = None) -> Session:
     """Run the REPL over ``keys`` (then Ctrl-D) and collect what it printed.
 
     ``then``, when given, types the rest (Ctrl-D included) while the REPL runs.
@@ -53,7 +57,6 @@ async def chat(keys: str, then: Callable[[PipeInput], Awaitable[None]] | None = 
     out, err = io.StringIO(), io.StringIO()
     with create_pipe_input() as pipe:
         pipe.send_text(keys if then else keys + CTRL_D)
-        typist = asyncio.ensure_future(then(pipe)) if then else None
         async with open_runtime(settings) as runtime:
             session = make_prompt_session(
                 COMMANDS,
@@ -62,6 +65,7 @@ async def chat(keys: str, then: Callable[[PipeInput], Awaitable[None]] | None = 
                 input=pipe,
                 output=DummyOutput(),
             )
+            typist = asyncio.ensure_future(then(pipe, session)) if then else None
             repl = Repl(runtime, session, verbose=False, out=out, err=err)
             status = await repl.run()
         if typist is not None:
@@ -210,17 +214,14 @@ async def test_ctrl_x_ctrl_e_edits_the_message_in_the_editor(
     editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("EDITOR", str(editor))
     chat_env.script(text("Edited."))
-    edited = tmp_path / "edited"
 
-    async def send_after_editing(pipe: PipeInput) -> None:
-        for _ in range(200):  # the editor runs in a subprocess; wait until it has written
-            if edited.exists():
+    async def send_after_editing(pipe: PipeInput, session: PromptSession[str]) -> None:
+        for _ in range(3000):  # the editor runs in a subprocess; wait for its text to be back
+            if session.default_buffer.text == "written in the editor":
                 break
             await asyncio.sleep(0.01)
-        await asyncio.sleep(0.1)
         pipe.send_text(ENTER + CTRL_D)
 
-    editor.write_text(f'#!/bin/sh\nprintf "written in the editor" > "$1"\ntouch {edited}\n')
     await chat("draft" + "\x18\x05", then=send_after_editing)
     assert user_messages(chat_env) == ["written in the editor"]
 
@@ -318,12 +319,12 @@ async def test_history_suggests_and_right_arrow_takes_it(chat_env: OpenAIServer)
 
             async def type_with_suggestion() -> None:
                 pipe.send_text("python in berlin" + ENTER)
-                for _ in range(1000):  # until the first answer is done
+                for _ in range(3000):  # until the first answer is done
                     if chat_env.bodies and repl.turn_task is None:
                         break
                     await asyncio.sleep(0.01)
                 pipe.send_text("pyt")
-                for _ in range(500):  # suggestions are computed in the background
+                for _ in range(3000):  # suggestions are computed in the background
                     if session.default_buffer.suggestion is not None:
                         break
                     await asyncio.sleep(0.01)
