@@ -11,11 +11,13 @@ worker is up and every connection open.
 
 The baseline, per store, is ``/healthz`` with 1 worker in the same run (note that ``/healthz``
 counts the events, so it is not a store-free floor). Every row shows requests/s, p50/p99 and
-errors, with the CPU each side used: the client's, the server's (all its processes) and the
-whole machine's busy share. The client runs in a process of its own, but on a 2-core machine it
-competes for CPU with the workers (and PostgreSQL's backends): a second worker can gain at most
-what the client and the database leave free, so the 2/1 ratio is a lower bound for a machine
-where the load comes from elsewhere.
+errors, with the CPU (in cores) each side used: the server's (all its processes), PostgreSQL's
+(all its processes, whoever they serve), the client's, and the whole machine's busy share.
+
+The client runs in a process of its own, but on a 2-core machine it competes for CPU with the
+workers and PostgreSQL's backends (and any other work): a second worker can gain at most what
+they leave free, so the 2/1 ratio is a lower bound for a machine where the load comes from
+elsewhere.
 
 Environment: ``EVENTCHAT_BENCH_SERVE_CLIENTS`` (32), ``EVENTCHAT_BENCH_SERVE_SECONDS`` (10 per
 configuration); the PostgreSQL URL as in ``bench.pg_search``. Bounded: loopback only, a
@@ -70,6 +72,7 @@ class Measured:
     seconds: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    database_cpu: float = 0.0  # every PostgreSQL process, whoever it serves
     machine_busy: float = 0.0  # CPU-seconds, all cores
     machine_total: float = 0.0
 
@@ -156,22 +159,36 @@ def _ticks_per_second() -> int:
     return int(os.sysconf("SC_CLK_TCK"))
 
 
-def _tree_cpu(root: int) -> float:
-    """CPU-seconds used so far by ``root`` and its descendants (uvicorn's workers)."""
-    stats: dict[int, tuple[int, float]] = {}
+def _processes() -> dict[int, tuple[str, int, float]]:
+    """Every process: its name, parent and CPU-seconds used so far."""
+    found: dict[int, tuple[str, int, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            head, _, tail = (entry / "stat").read_text().rpartition(")")
         except OSError:
             continue  # it exited meanwhile
-        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])))
-    tree, total = {root}, 0.0
-    for _ in range(3):  # serve -> uvicorn workers (-> their helpers)
-        tree |= {pid for pid, (ppid, _) in stats.items() if ppid in tree}
-    total = sum(stats[pid][1] for pid in tree if pid in stats)
-    return total / _ticks_per_second()
+        fields = tail.split()
+        cpu = (int(fields[11]) + int(fields[12])) / _ticks_per_second()
+        found[int(entry.name)] = (head.partition("(")[2], int(fields[1]), cpu)
+    return found
+
+
+def _tree(processes: dict[int, tuple[str, int, float]], roots: set[int]) -> float:
+    """CPU-seconds of ``roots`` and their descendants (uvicorn's workers, postgres backends)."""
+    tree = set(roots)
+    for _ in range(3):
+        tree |= {pid for pid, (_, ppid, _) in processes.items() if ppid in tree}
+    return sum(processes[pid][2] for pid in tree if pid in processes)
+
+
+def _cpu(server: int) -> tuple[float, float]:
+    """CPU-seconds so far of the server's processes and of every PostgreSQL process."""
+    processes = _processes()
+    postgres = {pid for pid, (name, _, _) in processes.items() if name == "postgres"}
+    postmasters = {pid for pid in postgres if processes[pid][1] not in postgres}
+    return _tree(processes, {server}), _tree(processes, postmasters)
 
 
 def _machine_cpu() -> tuple[float, float]:
@@ -186,10 +203,10 @@ def _phase(url: str, pid: int, mix: list[Request], clients: int, seconds: float,
     """One phase of load in a client process; its figures are added to ``into``."""
     spec = json.dumps({"url": url, "mix": mix, "clients": clients, "seconds": seconds})
     argv = [sys.executable, "-m", "bench.serve_throughput", "--client", spec]
-    server_before, machine_before = _tree_cpu(pid), _machine_cpu()
+    server_before, machine_before = _cpu(pid), _machine_cpu()
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False,
                           timeout=seconds + WARMUP_SECONDS + 60)  # fmt: skip
-    server_after, machine_after = _tree_cpu(pid), _machine_cpu()
+    server_after, machine_after = _cpu(pid), _machine_cpu()
     if done.returncode != 0:
         raise RuntimeError(f"load client failed: {done.stderr.strip()[-500:]}")
     result = json.loads(done.stdout)
@@ -199,7 +216,8 @@ def _phase(url: str, pid: int, mix: list[Request], clients: int, seconds: float,
     into.client_cpu += result["cpu"]
     # The server and machine windows include the client's start and warm-up: a fair share.
     share = result["seconds"] / (result["seconds"] + WARMUP_SECONDS)
-    into.server_cpu += (server_after - server_before) * share
+    into.server_cpu += (server_after[0] - server_before[0]) * share
+    into.database_cpu += (server_after[1] - server_before[1]) * share
     into.machine_busy += (machine_after[0] - machine_before[0]) * share
     into.machine_total += (machine_after[1] - machine_before[1]) * share
 
@@ -226,7 +244,8 @@ def _value(m: Measured) -> str:
     return (
         f"{m.rps:,.0f} req/s · p50 {ms(percentile(m.latencies, 50))} · "
         f"p99 {ms(percentile(m.latencies, 99))} · {len(m.errors)} errors · CPU cores: "
-        f"server {m.server_cpu / m.seconds:.2f}, client {m.client_cpu / m.seconds:.2f}, "
+        f"server {m.server_cpu / m.seconds:.2f}, postgres {m.database_cpu / m.seconds:.2f}, "
+        f"client {m.client_cpu / m.seconds:.2f}, "
         f"machine {busy:.0%} busy"
     )
 
