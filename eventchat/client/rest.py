@@ -54,6 +54,11 @@ class RestEventsClient:
         self.label = label or str(client.base_url)
         self.retry = retry
 
+    @property
+    def http(self) -> httpx2.AsyncClient:
+        """The injected HTTP client (hooks for request traces attach here)."""
+        return self._http
+
     async def search(self, query: SearchQuery) -> SearchPage:
         response = await http.get(
             self._http, self.label, "/v1/events/search", query_params(query), self.retry

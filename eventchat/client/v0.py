@@ -144,6 +144,11 @@ class V0EventsClient:
         self.retry = retry
         self._seen: dict[str, Event] = {}
 
+    @property
+    def http(self) -> httpx2.AsyncClient:
+        """The injected HTTP client (hooks for request traces attach here)."""
+        return self._http
+
     async def search(self, query: SearchQuery) -> SearchPage:
         response = await http.get(
             self._http, self.label, SEARCH_PATH, search_params(query), self.retry

@@ -158,5 +158,5 @@ def events_http_client(events: object) -> httpx2.AsyncClient | None:
     """The HTTP client inside an events client, to hook, or None when it has none we know."""
     import httpx2
 
-    http = getattr(events, "_http", None)  # RestEventsClient and V0EventsClient keep it here
+    http = getattr(events, "http", None)  # RestEventsClient and V0EventsClient expose it
     return http if isinstance(http, httpx2.AsyncClient) else None
