@@ -9,6 +9,12 @@ the search mix of ``bench.load``. Each configuration gets ``SECONDS`` in all, sp
 configuration alike; each phase starts with an unmeasured second of the same requests so every
 worker is up and every connection open.
 
+A third server, "2 workers + NODELAY", is ``--workers 2`` with uvicorn's listening socket
+re-wrapped as TCP in the server's process: uvicorn's multi-worker path leaves TCP_NODELAY off
+(uvicorn issue #3149), so each keep-alive response waits ~40 ms on the client's delayed ACK. The
+"one at a time" rows (``ONE_AT_A_TIME`` sequential ``/healthz`` requests on one connection) show
+that delay directly; the third server shows what a second worker gives once it is fixed.
+
 The baseline, per store, is ``/healthz`` with 1 worker in the same run (note that ``/healthz``
 counts the events, so it is not a store-free floor). Every row shows requests/s, p50/p99 and
 errors, with the CPU (in cores) each side used: the server's (all its processes), PostgreSQL's
@@ -45,7 +51,13 @@ from bench.report import Row
 from bench.store_search import label, ms, percentile
 
 SIZE = 100_000
-WORKERS = (1, 2)
+# name -> (--workers, TCP_NODELAY patched into uvicorn in the server's process; see _NODELAY)
+SERVERS: dict[str, tuple[int, bool]] = {
+    "1 worker": (1, False),
+    "2 workers": (2, False),
+    "2 workers + NODELAY": (2, True),
+}
+ONE_AT_A_TIME = 200  # sequential /healthz requests on one connection, per server
 ROUNDS = 2
 WARMUP_SECONDS = 1.0
 MAX_REQUESTS = 100_000  # per phase
@@ -136,12 +148,31 @@ def client_main(spec: str) -> int:
 # --- the servers and the CPU they use --------------------------------------------------------
 
 
+# uvicorn binds the listening socket of --workers N with proto 0, so asyncio never sets
+# TCP_NODELAY on accepted connections (uvicorn issue #3149) and each keep-alive response waits
+# on the client's delayed ACK (~40 ms on Linux). This variant re-wraps the socket as IPPROTO_TCP
+# in the server's process, to show what 2 workers give once that is fixed.
+_NODELAY = """
+import socket, sys, uvicorn.config
+_bind = uvicorn.config.Config.bind_socket
+def bind_socket(self):
+    sock = _bind(self)
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
+        sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+    return sock
+uvicorn.config.Config.bind_socket = bind_socket
+from eventchat.cli import main
+main()
+"""
+
+
 @contextmanager
-def serving(database: str, workers: int) -> Iterator[tuple[str, int]]:
+def serving(database: str, workers: int, *, nodelay: bool = False) -> Iterator[tuple[str, int]]:
     """``eventchat serve`` over ``database`` (a path or URL); yields its base URL and pid."""
     port = _free_port()
-    argv = [sys.executable, "-m", "eventchat", "serve", "--host", "127.0.0.1", "--port",
-            str(port), "--database", database, "--workers", str(workers)]  # fmt: skip
+    entry = ["-c", _NODELAY] if nodelay else ["-m", "eventchat"]
+    argv = [sys.executable, *entry, "serve", "--host", "127.0.0.1", "--port", str(port),
+            "--database", database, "--workers", str(workers)]  # fmt: skip
     with tempfile.TemporaryDirectory() as home, tempfile.TemporaryFile() as log:
         # An empty config directory: a user's config file must not change what is measured.
         env = {**os.environ, "XDG_CONFIG_HOME": home}
@@ -175,15 +206,23 @@ def _processes() -> dict[int, tuple[str, int, float]]:
     return found
 
 
-def _tree(processes: dict[int, tuple[str, int, float]], roots: set[int]) -> float:
+CpuByPid = dict[int, float]
+
+
+def _tree(processes: dict[int, tuple[str, int, float]], roots: set[int]) -> CpuByPid:
     """CPU-seconds of ``roots`` and their descendants (uvicorn's workers, postgres backends)."""
     tree = set(roots)
     for _ in range(3):
         tree |= {pid for pid, (_, ppid, _) in processes.items() if ppid in tree}
-    return sum(processes[pid][2] for pid in tree if pid in processes)
+    return {pid: processes[pid][2] for pid in tree if pid in processes}
 
 
-def _cpu(server: int) -> tuple[float, float]:
+def _used(before: CpuByPid, after: CpuByPid) -> float:
+    """CPU-seconds used between two readings by the processes alive at the second."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def _cpu(server: int) -> tuple[CpuByPid, CpuByPid]:
     """CPU-seconds so far of the server's processes and of every PostgreSQL process."""
     processes = _processes()
     postgres = {pid for pid, (name, _, _) in processes.items() if name == "postgres"}
@@ -216,8 +255,8 @@ def _phase(url: str, pid: int, mix: list[Request], clients: int, seconds: float,
     into.client_cpu += result["cpu"]
     # The server and machine windows include the client's start and warm-up: a fair share.
     share = result["seconds"] / (result["seconds"] + WARMUP_SECONDS)
-    into.server_cpu += (server_after[0] - server_before[0]) * share
-    into.database_cpu += (server_after[1] - server_before[1]) * share
+    into.server_cpu += _used(server_before[0], server_after[0]) * share
+    into.database_cpu += _used(server_before[1], server_after[1]) * share
     into.machine_busy += (machine_after[0] - machine_before[0]) * share
     into.machine_total += (machine_after[1] - machine_before[1]) * share
 
@@ -225,16 +264,42 @@ def _phase(url: str, pid: int, mix: list[Request], clients: int, seconds: float,
 # --- one store, then the table -----------------------------------------------------------------
 
 
-def measure_store(database: str, clients: int, seconds: float) -> dict[tuple[str, int], Measured]:
-    """Every (mix, workers) configuration over ``database``, phases alternating."""
-    results = {(mix, workers): Measured() for workers in WORKERS for mix in MIXES}
+Results = dict[tuple[str, str], Measured]
+
+
+def _one_at_a_time(url: str) -> list[float]:
+    """``/healthz`` latencies one request at a time on one keep-alive connection."""
+    import httpx2
+
+    times = []
+    with httpx2.Client(base_url=url, timeout=REQUEST_TIMEOUT) as http:
+        for n in range(ONE_AT_A_TIME + 20):  # the first 20 warm up
+            began = time.perf_counter()
+            http.get("/healthz").raise_for_status()
+            if n >= 20:
+                times.append(time.perf_counter() - began)
+    return times
+
+
+def measure_store(
+    database: str, clients: int, seconds: float
+) -> tuple[Results, dict[str, list[float]]]:
+    """Every (mix, server) configuration over ``database``, phases alternating.
+
+    Also each server's ``/healthz`` latencies one request at a time, measured first.
+    """
+    results = {(mix, server): Measured() for server in SERVERS for mix in MIXES}
     with ExitStack() as stack:
-        servers = {workers: stack.enter_context(serving(database, workers)) for workers in WORKERS}
+        servers = {
+            name: stack.enter_context(serving(database, workers, nodelay=nodelay))
+            for name, (workers, nodelay) in SERVERS.items()
+        }
+        sequential = {name: _one_at_a_time(url) for name, (url, _) in servers.items()}
         for _ in range(ROUNDS):
-            for (mix, workers), into in results.items():
-                url, pid = servers[workers]
+            for (mix, server), into in results.items():
+                url, pid = servers[server]
                 _phase(url, pid, MIXES[mix], clients, seconds / ROUNDS, into)
-    return results
+    return results, sequential
 
 
 def _value(m: Measured) -> str:
@@ -250,22 +315,30 @@ def _value(m: Measured) -> str:
     )
 
 
-def _rows(store: str, results: dict[tuple[str, int], Measured], clients: int) -> list[Row]:
+def _rows(
+    store: str, results: Results, sequential: dict[str, list[float]], clients: int
+) -> list[Row]:
     group = f"serve {label(SIZE)} {store} · {clients} clients"
-    base = results[("/healthz", 1)].rps
+    first = next(iter(SERVERS))
+    base = results[("/healthz", first)].rps
     rows = []
-    for (mix, workers), m in results.items():
-        name = f"{mix} · {workers} worker{'s' if workers > 1 else ''}"
-        if (mix, workers) == ("/healthz", 1):
+    for (mix, server), m in results.items():
+        if (mix, server) == ("/healthz", first):
             ratio = "baseline"
         else:
             ratio = f"{m.rps / base:.2f}× healthz·1w" if base else "-"
-            if workers > 1 and results[(mix, 1)].rps:
-                ratio += f" · 2w/1w {m.rps / results[(mix, 1)].rps:.2f}×"
-        rows.append(Row(group, name, _value(m), ratio, "0 errors"))
+            if server != first and results[(mix, first)].rps:
+                ratio += f" · {server}/1w {m.rps / results[(mix, first)].rps:.2f}×"
+        rows.append(Row(group, f"{mix} · {server}", _value(m), ratio, "0 errors"))
         if m.errors:
             shown = "; ".join(sorted(set(m.errors))[:3])
             rows.append(Row(group, f"  ERRORS ({len(m.errors)})", shown, "FAIL", "0 errors"))
+    one = percentile(sequential[first], 50)
+    for server, times in sequential.items():
+        p50 = percentile(times, 50)
+        value = f"p50 {ms(p50)} · p99 {ms(percentile(times, 99))}"
+        ratio = "1×" if server == first else f"{p50 / one:.1f}× 1 worker"
+        rows.append(Row(group, f"/healthz one at a time · {server}", value, ratio))
     return rows
 
 
@@ -285,12 +358,13 @@ def _databases() -> tuple[dict[str, str], list[Row]]:
 
 
 def run() -> list[Row]:
-    """Both stores, 1 and 2 workers each."""
+    """Both stores, each with every server of SERVERS."""
     clients = int(_env_setting("CLIENTS", 32))
     seconds = _env_setting("SECONDS", 10)
     databases, rows = _databases()
     for store, database in databases.items():
-        rows += _rows(store, measure_store(database, clients, seconds), clients)
+        results, sequential = measure_store(database, clients, seconds)
+        rows += _rows(store, results, sequential, clients)
     cores = os.cpu_count() or 0
     rows.append(Row(f"serve {label(SIZE)}", "machine", f"{cores} cores, shared by the client, "
                     "the server's workers, PostgreSQL and any other work", ""))  # fmt: skip
