@@ -357,3 +357,22 @@ def test_rich_into_a_pipe_keeps_urls_as_text() -> None:
     renderer.close()
     assert "\x1b" not in out.getvalue()
     assert "See PyCon DE (https://pycon.de/) (unverified) now." in words_of(out.getvalue())
+
+
+def test_a_terminal_resize_mid_answer_leaves_no_duplicates_and_uses_the_new_width() -> None:
+    first = "First paragraph " + "alpha " * 20 + "end1.\n\n"
+    second = "Second paragraph " + "beta " * 20 + "end2.\n\n"
+    third = "Third paragraph " + "gamma " * 20 + "end3.\n"
+    ticks = iter(range(10_000))
+    run = Run(interactive=True, clock=lambda: float(next(ticks)))
+    run.feed(*[first[i : i + 4] for i in range(0, len(first), 4)], "Sec")
+    run.renderer.console.width = 40  # the person narrows the window while the answer streams
+    rest = second[3:] + third
+    run.feed(*[rest[i : i + 4] for i in range(0, len(rest), 4)])
+    final = screen_of(run.close())
+    shown = [row for row in final if row.strip()]
+    text = " ".join(shown)
+    for marker in ("end1.", "end2.", "end3."):
+        assert text.count(marker) == 1  # nothing printed twice, nothing lost
+    after = shown[next(i for i, row in enumerate(shown) if "Second" in row) :]
+    assert all(len(row) <= 40 for row in after)  # blocks after the resize use the new width
