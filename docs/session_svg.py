@@ -56,7 +56,15 @@ async def draw(server: OpenAIServer, out: Path) -> None:
             tool_call("event_search", {"search": "python", "country": "Germany"}),
             text(answer),
         )
-        console = Console(record=True, width=100, force_terminal=True, color_system="truecolor")
+        # Not interactive: a recording keeps every frame of the live region, which a terminal
+        # would overwrite; the final answer is what a person sees once the stream ends.
+        console = Console(
+            record=True,
+            width=100,
+            force_terminal=True,
+            force_interactive=False,
+            color_system="truecolor",
+        )
         console.file = io.StringIO()
         console.print(
             Text(
