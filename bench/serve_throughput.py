@@ -328,7 +328,7 @@ def _rows(
         else:
             ratio = f"{m.rps / base:.2f}× healthz·1w" if base else "-"
             if server != first and results[(mix, first)].rps:
-                ratio += f" · {server}/1w {m.rps / results[(mix, first)].rps:.2f}×"
+                ratio += f" · {m.rps / results[(mix, first)].rps:.2f}× 1 worker"
         rows.append(Row(group, f"{mix} · {server}", _value(m), ratio, "0 errors"))
         if m.errors:
             shown = "; ".join(sorted(set(m.errors))[:3])
