@@ -2,9 +2,11 @@
 
 A turn appends the user's message, streams a completion with the tools, and while the model asks
 for tools runs every call of a response concurrently, appends one result per call id in call order
-and asks again; after ``max_tool_rounds`` rounds one last request goes without tools. The engine
-never prints: renderers consume what it yields. A failed turn is rolled back; a cancelled one is
-completed (partial text marked interrupted, unanswered calls "cancelled"), so history stays valid.
+and asks again; after ``max_tool_rounds`` rounds one last request goes without tools (a model
+that still asks for tools then, having said nothing, fails the turn with one line rather than
+leave an empty answer). The engine never prints: renderers consume what it yields. A failed turn
+is rolled back; a cancelled one is completed (partial text marked interrupted, unanswered calls
+"cancelled"), so history stays valid.
 
 Text the model writes before its tool calls ("Let me look that up.") is shown and is part of
 ``TurnDone.answer``: every round's text, each round a new paragraph as the renderers show it.
@@ -33,7 +35,7 @@ from eventchat.chat.stream import (
     Usage,
 )
 from eventchat.chat.transcript import Transcript
-from eventchat.errors import EventchatError
+from eventchat.errors import EventchatError, ModelAPIError
 from eventchat.tools.base import ToolOutput, ToolRegistry, parse_arguments
 
 
@@ -136,6 +138,12 @@ class ChatEngine:
                         completion = item
             assert completion is not None  # complete() always ends with one
             turn.add_usage(completion.usage)
+            if last and completion.tool_calls and not turn.shown.strip():
+                # Still asking for tools when none are offered: no answer is coming.
+                raise ModelAPIError(
+                    f"the model kept asking for tools after {self.max_tool_rounds} rounds and "
+                    "gave no answer — ask a narrower question or raise max_tool_rounds"
+                )
             if last or not completion.tool_calls:
                 self.conversation.add_assistant(completion.text)
                 yield TurnDone(turn.shown, completion.finish_reason, turn.usage, completion.model)
