@@ -38,7 +38,7 @@ def trace_line(started: ToolCallStarted | None, result: ToolResult) -> str:
         for k, v in (started.arguments if started else {}).items()
     )
     if result.error:
-        outcome = "error: " + sanitize_line(result.content)[:200]
+        outcome = "error: " + sanitize_line(result.content).removeprefix("Error: ")[:200]
     else:
         outcome = f"{len(result.events)} events"
     return f"· {sanitize_line(result.name)}({args}) → {outcome} · {result.duration:.2f}s"

@@ -91,7 +91,7 @@ class TurnRecord:
         call = self.calls.setdefault(event.call_id, ToolCallRecord(event.name, {}))
         call.seconds = event.duration
         if event.error:
-            call.outcome = "error: " + sanitize_line(event.content)[:160]
+            call.outcome = "error: " + sanitize_line(event.content).removeprefix("Error: ")[:160]
         else:
             call.outcome = f"{len(event.events)} events"
         self.events.extend(event.events)
