@@ -21,6 +21,7 @@ shows its hit totals, which must agree between the stores.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -124,7 +125,7 @@ def _load(admin: Any, url: str, schema: str, size: int, seed: int) -> tuple[int,
     store = _open(url)
     try:
         events = generate(size, seed)
-        while chunk := [event for _, event in zip(range(CHUNK), events, strict=False)]:
+        while chunk := list(itertools.islice(events, CHUNK)):
             store.upsert(chunk)
         count = int(store.count())
     finally:
