@@ -2,8 +2,8 @@
 
 ``event_search`` runs one search and then one enrichment request for the de-duplicated hit ids,
 so the model gets every event with its url, images and CfP in one call. Results are compact JSON
-(no nulls, short descriptions, ``total`` and ``count``) between the data markers, capped in size.
-When nothing matches, the search is relaxed once and the result says how.
+(no nulls, short descriptions, every field capped, ``total`` and ``count``) between the data
+markers, capped in size. When nothing matches, the search is relaxed once and the result says how.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from eventchat.tools.base import DATA_BEGIN, DATA_END, Tool, ToolOutput
 
 MAX_RESULT_CHARS = 12_000
 MAX_DETAIL_IDS = 10
+MAX_FIELD_CHARS = 300  # names, venues, places, tags: longer is no name but a flood
+MAX_LIST_ITEMS = 20  # tags, images
+MAX_URL_CHARS = 2_000
 
 
 def _as_list(value: Any) -> Any:
@@ -91,16 +94,38 @@ def event_record(event: Event, links: EventLinks | None) -> dict[str, Any]:
     return record
 
 
+def _capped(value: Any) -> Any:
+    """A text field cut to :data:`MAX_FIELD_CHARS`; a list to :data:`MAX_LIST_ITEMS` such."""
+    if isinstance(value, str):
+        return _short(value, MAX_FIELD_CHARS)
+    if isinstance(value, list):
+        return [c for c in map(_capped, value[:MAX_LIST_ITEMS]) if c not in (None, "")]
+    return value
+
+
+def _sane_url(value: Any) -> Any:
+    """A URL as it is, or None when absurdly long: a cut URL would be a wrong link."""
+    return value if isinstance(value, str) and len(value) <= MAX_URL_CHARS else None
+
+
 def compact(record: dict[str, Any], description_chars: int) -> dict[str, Any]:
-    """What the model sees of one event: links flattened, empty values and sources dropped."""
-    out = {k: v for k, v in record.items() if k not in {"links", "source", "description"}}
+    """What the model sees of one event: links flattened, empty values and sources dropped.
+
+    Every text field is capped (descriptions at ``description_chars``, the rest at
+    :data:`MAX_FIELD_CHARS`) and absurdly long URLs are dropped, so one hostile field cannot
+    take the whole result's size and leave the model no events.
+    """
+    skip = {"links", "source", "description"}
+    out = {k: _capped(v) for k, v in record.items() if k not in skip}
     description = _short(record.get("description"), description_chars)
     if description:
         out["description"] = description
     links = record.get("links") or {}
-    for key in ("url", "images", "cfp_url", "cfp_end_date"):
-        if links.get(key):
-            out[key] = links[key]
+    for key in ("url", "cfp_url"):
+        out[key] = _sane_url(links.get(key))
+    images = [i for i in links.get("images") or [] if _sane_url(i)]
+    out["images"] = images[:MAX_LIST_ITEMS]
+    out["cfp_end_date"] = _capped(links.get("cfp_end_date"))
     return {k: v for k, v in out.items() if v not in (None, [], "") and v is not False}
 
 

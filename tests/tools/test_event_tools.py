@@ -202,3 +202,36 @@ async def test_an_api_that_keeps_failing_is_an_error_text_for_the_model(
     assert len(app.paths) == 3
     assert output.content.startswith("Error: event_search failed: events API at http://events.test")
     assert "answered 503 for /v1/events/search (3 attempts)" in output.content
+
+
+def test_compact_caps_every_text_field_and_drops_absurd_urls() -> None:
+    from eventchat.tools.events import MAX_FIELD_CHARS, MAX_LIST_ITEMS, MAX_URL_CHARS
+
+    flood = "x" * 100_000
+    long_url = "https://a.example/" + "p" * MAX_URL_CHARS
+    record = {
+        "id": "a",
+        "name": "Name " + flood,
+        "start": "2026-01-01",
+        "venue": flood,
+        "locality": "Berlin",
+        "tags": ["python", flood, *(f"t{i}" for i in range(100))],
+        "description": flood,
+        "links": {
+            "url": long_url,
+            "images": ["https://a.example/i.png", long_url],
+            "cfp_url": "https://a.example/cfp",
+        },
+    }
+    shown = compact(record, 100)
+    assert shown["name"].startswith("Name x")
+    assert shown["name"].endswith("…")
+    assert len(shown["name"]) == len(shown["venue"]) == MAX_FIELD_CHARS
+    assert len(shown["description"]) == 100
+    assert shown["tags"][0] == "python"
+    assert len(shown["tags"]) == MAX_LIST_ITEMS
+    assert all(len(t) <= MAX_FIELD_CHARS for t in shown["tags"])
+    assert "url" not in shown  # a cut URL would be a wrong link: dropped
+    assert shown["images"] == ["https://a.example/i.png"]
+    assert shown["cfp_url"] == "https://a.example/cfp"
+    assert (shown["id"], shown["locality"], shown["start"]) == ("a", "Berlin", "2026-01-01")
