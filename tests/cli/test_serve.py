@@ -91,3 +91,25 @@ def test_serve_with_two_workers(bundled_database_file: Path) -> None:
         proc.kill()
     assert "2 workers" in err.splitlines()[0]
     assert "Traceback" not in err
+
+
+def test_worker_socket_is_labelled_tcp_so_connections_get_nodelay() -> None:
+    from eventchat.service.serve import _tcp_socket
+
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # as uvicorn binds it: protocol 0
+    raw.bind(("127.0.0.1", 0))
+    address = raw.getsockname()
+    tcp = _tcp_socket(raw)
+    try:
+        assert tcp.proto == socket.IPPROTO_TCP
+        assert tcp.getsockname() == address  # the same bound descriptor, relabelled
+        assert tcp.get_inheritable()
+        tcp.listen()
+        with socket.create_connection(address) as client:
+            accepted, _ = tcp.accept()
+            with accepted:
+                # asyncio turns Nagle off only for sockets whose proto is TCP (uvicorn #3149).
+                assert accepted.proto == socket.IPPROTO_TCP
+            client.close()
+    finally:
+        tcp.close()
