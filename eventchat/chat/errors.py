@@ -8,6 +8,7 @@ import httpx2
 import openai
 
 from eventchat.errors import ModelAPIError
+from eventchat.settings import mask_secret
 
 
 class ContextLengthError(ModelAPIError):
@@ -45,9 +46,27 @@ def _said(exc: openai.APIError) -> str:
 
 
 def model_error(
-    exc: openai.OpenAIError, model: str, url: str, timeout: float | None = None
+    exc: openai.OpenAIError,
+    model: str,
+    url: str,
+    timeout: float | None = None,
+    *,
+    secret: str = "",
 ) -> ModelAPIError:
-    """The ModelAPIError for an openai exception."""
+    """The ModelAPIError for an openai exception; ``secret`` (the API key) masked in it.
+
+    Servers and proxies echo the key in their error messages ("Key sk-... has no access"), and
+    the message is shown, saved with ``/save`` and logged.
+    """
+    error = _model_error(exc, model, url, timeout)
+    if secret and secret in error.message:
+        return type(error)(error.message.replace(secret, mask_secret(secret)))
+    return error
+
+
+def _model_error(
+    exc: openai.OpenAIError, model: str, url: str, timeout: float | None
+) -> ModelAPIError:
     where = f"the model API at {url.rstrip('/')}"
     if isinstance(exc, openai.APITimeoutError):
         after = f" after {timeout:g}s" if timeout else ""

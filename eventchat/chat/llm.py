@@ -170,7 +170,9 @@ class LLM:
                     yield completion.text
                 yield completion
         except openai.OpenAIError as exc:
-            raise model_error(exc, self.model, self.url, self.timeout) from exc
+            raise model_error(
+                exc, self.model, self.url, self.timeout, secret=self.client.api_key
+            ) from exc
         except json.JSONDecodeError as exc:
             raise ModelAPIError(
                 f"the model API at {self.url} sent a malformed stream chunk — try again; "
