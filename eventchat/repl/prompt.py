@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -19,10 +19,13 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.layout.processors import Processor, Transformation, TransformationInput
 
+from eventchat.render.sanitize import REMOVED_CODE_POINTS
 from eventchat.settings import state_dir
 
 if TYPE_CHECKING:
+    from prompt_toolkit.formatted_text import StyleAndTextTuples
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
 
@@ -136,6 +139,25 @@ def key_bindings() -> KeyBindings:
     return bindings
 
 
+# prompt-toolkit shows C0 and C1 controls as ^X and <9b>, but writes format controls as they are.
+_HIDDEN = dict.fromkeys((c for c in REMOVED_CODE_POINTS if c > 0xFF), "\N{REPLACEMENT CHARACTER}")
+
+
+class ShowFormatControls(Processor):
+    """Shows bidi overrides, isolates and zero-width characters in the input as a visible "�".
+
+    Written raw, a pasted U+202E would reorder the line on screen, so the message shown is not
+    the one sent. One character for one keeps every cursor position as it is.
+    """
+
+    def apply_transformation(self, transformation_input: TransformationInput) -> Transformation:
+        fragments = [
+            (style, text.translate(_HIDDEN), *rest)
+            for style, text, *rest in transformation_input.fragments
+        ]
+        return Transformation(cast("StyleAndTextTuples", fragments))
+
+
 def make_prompt_session(
     registry: CommandRegistry,
     *,
@@ -155,6 +177,7 @@ def make_prompt_session(
         key_bindings=key_bindings(),
         enable_open_in_editor=True,  # Ctrl-X Ctrl-E
         prompt_continuation="  ",
+        input_processors=[ShowFormatControls()],
         input=input,
         output=output,
     )
