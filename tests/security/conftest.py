@@ -65,3 +65,22 @@ def hostile_engine(
 ) -> ChatEngine:
     """The engine as the runtime builds it, over the hostile store."""
     return build_engine(settings, hostile_client, openai_client)
+
+
+@pytest.fixture
+def repl_env(
+    openai_server: OpenAIServer, bundled_database: Path, monkeypatch: pytest.MonkeyPatch
+) -> OpenAIServer:
+    """The scripted model, the recognisable key, no retries, short timeouts."""
+    for name, value in {
+        "OPENAI_BASE_URL": openai_server.base_url,
+        "OPENAI_API_KEY": API_KEY,
+        "EVENTCHAT_TODAY": "2026-01-15",
+        "EVENTCHAT_MODEL": "gpt-test",
+        "EVENTCHAT_MAX_RETRIES": "0",
+        "EVENTCHAT_MODEL_TIMEOUT": "5",
+        "EVENTCHAT_API_RETRIES": "0",
+        "EVENTCHAT_API_TIMEOUT": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return openai_server

@@ -11,7 +11,6 @@ prompt-toolkit pipe input (:mod:`tests.repl.driver`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -28,38 +27,22 @@ from tests.support.openai_server import OpenAIServer
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def repl_env(
-    openai_server: OpenAIServer, bundled_database: Path, monkeypatch: pytest.MonkeyPatch
-) -> OpenAIServer:
-    """The scripted model, the recognisable key, no retries, short timeouts."""
-    for name, value in {
-        "OPENAI_BASE_URL": openai_server.base_url,
-        "OPENAI_API_KEY": API_KEY,
-        "EVENTCHAT_TODAY": "2026-01-15",
-        "EVENTCHAT_MODEL": "gpt-test",
-        "EVENTCHAT_MAX_RETRIES": "0",
-        "EVENTCHAT_MODEL_TIMEOUT": "5",
-        "EVENTCHAT_API_RETRIES": "0",
-        "EVENTCHAT_API_TIMEOUT": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    return openai_server
-
-
 def users(body: dict[str, object]) -> list[object]:
     messages = body["messages"]
     assert isinstance(messages, list)
     return [m["content"] for m in messages if m["role"] == "user"]
 
 
-def assert_clean(done: Session) -> None:
-    """No traceback, no key, nothing foreign on either stream; the REPL ended normally."""
+def assert_clean(done: Session, *, live: bool = False) -> None:
+    """No traceback, no key, nothing foreign on either stream; the REPL ended normally.
+
+    ``live``: the streams were a terminal, so Rich's Live redraws are allowed.
+    """
     assert done.status == 0
     assert "Traceback" not in done.out + done.err
     assert API_KEY not in done.out + done.err
-    assert terminal_violations(done.err) == []
-    assert terminal_violations(done.out) == []
+    assert terminal_violations(done.err, live=live) == []
+    assert terminal_violations(done.out, live=live) == []
 
 
 async def model_down_between(keys: Keyboard, forwarder: Forwarder) -> None:
