@@ -25,13 +25,13 @@ def run_update(settings: Settings, *, years: list[int] | None = None) -> int:
     from rich.progress import Progress
 
     from eventchat.store import open_store
-    from eventchat.store.update import TOPICS, fetch_confs_tech
+    from eventchat.store.update import TOPICS, UpdateReport, fetch_confs_tech
 
     today = settings.effective_today()
     wanted = years or [today.year, today.year + 1]
     console = Console(stderr=True, no_color=settings.no_color)
 
-    async def download() -> tuple[int, int, list[str], list[object]]:
+    async def download() -> UpdateReport:
         timeout = httpx2.Timeout(settings.api_timeout)
         async with httpx2.AsyncClient(timeout=timeout, follow_redirects=True) as http:
             with Progress(console=console, transient=True) as progress:
@@ -42,20 +42,20 @@ def run_update(settings: Settings, *, years: list[int] | None = None) -> int:
                     wanted,
                     advance=lambda: progress.advance(task),
                 )
-        return report.files, report.missing, report.problems, list(report.events)
+        return report
 
-    files, missing, problems, events = asyncio.run(download())
-    for problem in problems:
+    report = asyncio.run(download())
+    for problem in report.problems:
         _err(f"eventchat: warning: {problem}")
     store = open_store(settings.database)
     try:
-        written = store.upsert(events)  # type: ignore[arg-type]
+        written = store.upsert(report.events)
     finally:
         store.close()
     years_text = ", ".join(str(y) for y in wanted)
     _err(
-        f"updated {written:,} events from {files} files for {years_text}"
-        f" ({missing} topic files not published)"
+        f"updated {written:,} events from {report.files} files for {years_text}"
+        f" ({report.missing} topic files not published)"
     )
     return written
 

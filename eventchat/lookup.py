@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import sys
 from dataclasses import dataclass
+from typing import cast
 
 from pydantic import ValidationError
 
@@ -91,7 +92,7 @@ def build_query(
 
 def run(settings: Settings, query: SearchQuery, fmt: str | None) -> None:
     """Search and write the result to stdout in ``fmt`` (auto: table on a terminal, else json)."""
-    from eventchat.render.event_list import write_result
+    from eventchat.render.event_list import ListFormat, write_result
 
     chosen = fmt or ("table" if sys.stdout.isatty() else "json")
     if chosen not in FORMATS:
@@ -102,4 +103,4 @@ def run(settings: Settings, query: SearchQuery, fmt: str | None) -> None:
         from rich.console import Console
 
         console = Console(no_color=settings.no_color)
-    write_result(result, chosen, sys.stdout, console)  # type: ignore[arg-type]
+    write_result(result, cast("ListFormat", chosen), sys.stdout, console)

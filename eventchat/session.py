@@ -21,7 +21,7 @@ from eventchat.settings import OutputFormat, Settings, load_settings
 
 if TYPE_CHECKING:
     from eventchat.chat.engine import ChatEngine
-    from eventchat.render import GroundedLinks, Renderer
+    from eventchat.render import GroundedLinks, Renderer, RenderFormat
 
 # How long a -q run waits for an inherited pipe to show data before ignoring it: long enough for
 # `cat notes.txt | eventchat -q ...`, short enough that an idle inherited stdin never hangs.
@@ -35,7 +35,7 @@ def settings_from(flags: dict[str, Any], config: Path | None) -> Settings:
     return settings
 
 
-def resolve_format(fmt: OutputFormat, *, out_is_tty: bool) -> str:
+def resolve_format(fmt: OutputFormat, *, out_is_tty: bool) -> RenderFormat:
     """``auto`` means rich on a terminal and raw markdown anywhere else."""
     if fmt == "auto":
         return "rich" if out_is_tty else "markdown"
@@ -122,7 +122,7 @@ def make_turn_renderer(
     out = out or sys.stdout
     fmt = resolve_format(settings.format, out_is_tty=_isatty(out))
     return make_renderer(
-        fmt,  # type: ignore[arg-type]
+        fmt,
         out=out,
         err=err or sys.stderr,
         color=use_color(settings),

@@ -119,10 +119,14 @@ def write_table(result: SearchResult, console: Console) -> None:
     console.print(Text(_shown(result), style="dim"))
 
 
-def write_result(result: SearchResult, fmt: ListFormat, out: TextIO, console: Console) -> None:
-    """Write ``result`` in ``fmt``; ``console`` is used for the table."""
+def write_result(
+    result: SearchResult, fmt: ListFormat, out: TextIO, console: Console | None = None
+) -> None:
+    """Write ``result`` in ``fmt``; the table goes to ``console`` (default: one over ``out``)."""
     if fmt == "table":
-        write_table(result, console)
+        from rich.console import Console
+
+        write_table(result, console or Console(file=out))
     elif fmt == "json":
         write_json(result, out)
     elif fmt == "jsonl":
