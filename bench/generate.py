@@ -232,12 +232,14 @@ def _rebuild_requested() -> bool:
 
 
 def _fill(path: Path, size: int, seed: int) -> int:
-    """Upsert ``size`` events into a new store at ``path``, CHUNK events per transaction."""
+    """Upsert ``size`` events into a new store at ``path``, CHUNK events per transaction, then
+    rank the frequent terms once."""
     store = SQLiteStore(path)
     try:
         events = generate(size, seed)
         while chunk := list(itertools.islice(events, CHUNK)):
-            store.upsert(chunk)
+            store.upsert(chunk, rerank=False)
+        store.rank_frequent_terms()  # once, not after every chunk
         return store.count()
     finally:
         store.close()

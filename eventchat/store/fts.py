@@ -20,14 +20,15 @@ def clean_text(text: str) -> str:
     return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
+def match_words(text: str) -> list[str]:
+    """The words of ``text`` that become FTS5 strings (MAX_TERMS, each with a letter or digit)."""
+    words = [word for word in clean_text(text).split() if any(ch.isalnum() for ch in word)]
+    return words[:MAX_TERMS]
+
+
 def match_expression(text: str) -> str | None:
     """An FTS5 expression requiring every word of ``text``, or None when it has no words."""
-    terms = [
-        '"' + word.replace('"', '""') + '"'
-        for word in clean_text(text).split()
-        if any(ch.isalnum() for ch in word)
-    ]
-    return " ".join(terms[:MAX_TERMS]) or None
+    return " ".join('"' + word.replace('"', '""') + '"' for word in match_words(text)) or None
 
 
 def fold(text: str) -> str:

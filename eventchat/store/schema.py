@@ -16,6 +16,8 @@ Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = []
 
 FTS_COLUMNS = ("name", "tags", "description", "venue", "locality", "country")
+# The tokenizer of events_fts (m002); the rankings of frequent terms tokenize words with it too.
+TOKENIZE = "porter unicode61 remove_diacritics 2"
 
 
 @contextlib.contextmanager
@@ -160,6 +162,26 @@ def m005_online_index(db: sqlite3.Connection) -> None:
     At 100k events: `online=true` alone 12 ms → 0.2 ms; `data` + `online=true` 42 → 8 ms.
     """
     db.execute("CREATE INDEX events_online_day ON events(online, start_day)")
+
+
+@migration
+def m006_hot_rankings(db: sqlite3.Connection) -> None:
+    """Stored rankings of frequent terms (see sqlite_hot.py), emptied by any write to events.
+
+    At 1M events: "javascript" (179k matches) 250 ms → a few ms once ranked.
+    """
+    db.execute(
+        "CREATE TABLE hot_terms (term TEXT PRIMARY KEY, total INTEGER NOT NULL, "
+        "listed INTEGER NOT NULL) WITHOUT ROWID"
+    )
+    db.execute(
+        "CREATE TABLE hot_ranks (term TEXT NOT NULL, pos INTEGER NOT NULL, "
+        "event INTEGER NOT NULL, PRIMARY KEY (term, pos)) WITHOUT ROWID"
+    )
+    # Row triggers, so a batch empties the tables once and then finds them empty.
+    stale = "DELETE FROM hot_terms; DELETE FROM hot_ranks;"
+    for when in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER hot_{when.lower()} AFTER {when} ON events BEGIN {stale} END")
 
 
 def migrate(db: sqlite3.Connection) -> list[str]:

@@ -19,7 +19,8 @@ from typing import ParamSpec, TypeVar
 
 from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
-from eventchat.store.fts import clean_text, match_expression
+from eventchat.store import sqlite_hot
+from eventchat.store.fts import clean_text, match_expression, match_words
 from eventchat.store.rows import COLUMNS, LINK_COLUMNS, to_detail, to_event, to_links, to_row
 from eventchat.store.schema import SPAN_KEY, migrate, snapshot, transaction
 from eventchat.store.sqlite_query import (
@@ -100,7 +101,9 @@ class SQLiteStore:
             if len(filters.tags) > 1:
                 filters = replace(filters, tags=rarest_first(db, filters.tags))
             if match:
-                total, rows = text_search(db, match, filters, query.offset, query.limit)
+                words = match_words(query.q)
+                word = words[0] if len(words) == 1 else None
+                total, rows = text_search(db, match, filters, query.offset, query.limit, word)
             else:
                 total, rows = filtered_search(db, filters, query.offset, query.limit)
         events = [to_event(row) for row in rows]
@@ -136,12 +139,23 @@ class SQLiteStore:
         return compute_stats(self._db(), today or dt.date.today())
 
     @_guard
-    def upsert(self, events: Iterable[EventDetail]) -> int:
-        """Insert or replace events by id in one transaction; return how many were written."""
+    def upsert(self, events: Iterable[EventDetail], *, rerank: bool = True) -> int:
+        """Insert or replace events by id in one transaction; return how many were written.
+
+        ``rerank=False`` leaves the frequent terms unranked (searches stay exact, just slower
+        for them) until :meth:`rank_frequent_terms`: for a caller writing many batches.
+        """
         rows = [to_row(event, "import") for event in events]
         with transaction(self._db()) as db:
             db.executemany(f"{_INSERT} ON CONFLICT(id) DO UPDATE SET {_UPDATE}", rows)
+        if rerank:
+            self.rank_frequent_terms()
         return len(rows)
+
+    @_guard
+    def rank_frequent_terms(self) -> int:
+        """Store the rankings of the frequent terms (see ``sqlite_hot``); return how many."""
+        return sqlite_hot.refresh(self._db())
 
     @_guard
     def load_bundled(self, events: Iterable[EventDetail], version: str) -> int:
@@ -154,6 +168,7 @@ class SQLiteStore:
             db.execute("DELETE FROM events WHERE origin = 'bundled'")
             db.executemany(f"{_INSERT} ON CONFLICT(id) DO NOTHING", rows)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('dataset_version', ?)", (version,))
+        self.rank_frequent_terms()
         return len(rows)
 
     @_guard

@@ -16,10 +16,8 @@ from typing import Any
 from eventchat.models import SearchQuery
 from eventchat.store.countries import resolve_country
 from eventchat.store.fts import clean_text, fold
+from eventchat.store.sqlite_hot import BM25, RANKED, tokens
 
-# BM25 weights in FTS column order (name, tags, description, venue, locality, country):
-# a word in the name outranks the same word anywhere else.
-_BM25 = "bm25(events_fts, 10.0, 4.0, 1.0, 2.0, 3.0, 3.0)"
 IN_CHUNK = 500  # stays under SQLite's bound-parameter limit
 
 
@@ -193,56 +191,97 @@ _FTS_EVENTS = "events_fts CROSS JOIN events AS e ON e.rowid = events_fts.rowid"
 
 
 def text_search(
-    db: sqlite3.Connection, match: str, filters: _Filters, offset: int, limit: int
+    db: sqlite3.Connection,
+    match: str,
+    filters: _Filters,
+    offset: int,
+    limit: int,
+    word: str | None = None,
 ) -> tuple[int, list[sqlite3.Row]]:
     """Total and page of a full-text search: by relevance, then start_day, then id.
 
-    Only rowids are ranked (no events row per match); the page's rows are read afterwards.
+    ``word`` is the query's only word, if it has one: a frequent one has a stored ranking (see
+    ``sqlite_hot``). Otherwise only rowids are ranked (no events row per match) and the page's
+    rows are read afterwards.
     """
-    count = "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?"
-    total = int(db.execute(count, [match]).fetchone()[0])
-    if not total:
-        return 0, []
     wanted = offset + limit
-    if filters.is_empty():  # the count above is the total
+    if word is not None and (listed := _from_ranking(db, match, word, filters, wanted)):
+        total, order = listed
+    else:
+        count = "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?"
+        total = int(db.execute(count, [match]).fetchone()[0])
+        if not total:
+            return 0, []
+        total, order = _ranked(db, match, filters, total, wanted)
+    page = order[offset:wanted]
+    rows = {row["rowid"]: row for row in _rows_by_rowid(db, page)}
+    return total, [rows[rowid] for rowid in page]
+
+
+def _ranked(
+    db: sqlite3.Connection, match: str, filters: _Filters, matches: int, wanted: int
+) -> tuple[int, list[int]]:
+    """Total and the first ``wanted`` rowids of the matches passing ``filters``, in order."""
+    if filters.is_empty():  # the matches are the total; rank with slack for the tie group
         body, params = "events_fts WHERE events_fts MATCH ?", [match]
         top = db.execute(f"{_rank(body)} ORDER BY s LIMIT ?", [*params, wanted + _TIE_SLACK])
-    else:  # score the filtered matches once, and count them from the same pass
-        where, params, joined = _text_where(db, match, filters, total)
+        ranked = top.fetchall()
+        if len(ranked) <= wanted or ranked[wanted - 1][1] != ranked[-1][1]:
+            return matches, _tie_break(db, ranked, wanted)
+    else:
+        where, params, joined = _text_where(db, match, filters, matches)
         body = f"{_FTS_EVENTS if joined else _FTS} WHERE {where}"
-        top = db.execute(
-            f"WITH m AS MATERIALIZED ({_rank(body)}) "
-            "SELECT r, s, (SELECT count(*) FROM m) FROM m ORDER BY s LIMIT ?",
-            [*params, wanted + _TIE_SLACK],
-        )
-    ranked = top.fetchall()
-    if not filters.is_empty():
-        total = int(ranked[0][2]) if ranked else 0
-    scores = dict(_through_ties(db, body, params, ranked, wanted))
-    rows = _rows_by_rowid(db, list(scores))
-    rows.sort(key=lambda row: (scores[row["rowid"]], row["start_day"], row["id"]))
-    return total, rows[offset:wanted]
+    # One pass that scores every match once and breaks the ties at the cut in SQL.
+    rows = db.execute(RANKED.format(body=body), [*params, wanted - 1, wanted]).fetchall()
+    return (int(rows[0][1]) if rows else 0), [row[0] for row in rows]
 
 
 def _rank(body: str) -> str:
-    return f"SELECT events_fts.rowid AS r, {_BM25} AS s FROM {body}"
+    return f"SELECT events_fts.rowid AS r, {BM25} AS s FROM {body}"
 
 
-def _through_ties(
-    db: sqlite3.Connection, body: str, params: list[Any], top: list[sqlite3.Row], wanted: int
-) -> list[tuple[int, float]]:
-    """(rowid, score) of the ``wanted`` best in ``top`` and of every match tying with the last.
+def _tie_break(db: sqlite3.Connection, ranked: list[sqlite3.Row], wanted: int) -> list[int]:
+    """The first ``wanted`` of ``ranked`` (rowid, score; the whole tie group at the cut is in it),
+    with equal scores ordered by start_day then id."""
+    if not ranked:
+        return []
+    last = ranked[min(wanted, len(ranked)) - 1][1]
+    scores = {row[0]: row[1] for row in ranked if row[1] <= last}
+    rows = _rows_by_rowid(db, list(scores))
+    rows.sort(key=lambda row: (scores[row["rowid"]], row["start_day"], row["id"]))
+    return [row["rowid"] for row in rows[:wanted]]
 
-    Equal scores are common (same name, same length) and are ordered by start_day then id, so
-    the whole tie group at the page boundary goes to the caller; ``top`` was ranked with some
-    slack past the page, and a group running past the slack is fetched by score.
-    """
-    if len(top) <= wanted:
-        return [(row[0], row[1]) for row in top]
-    last = top[wanted - 1][1]
-    if top[-1][1] == last:
-        top = db.execute(f"{_rank(body)} AND {_BM25} <= ?", [*params, last]).fetchall()
-    return [(row[0], row[1]) for row in top if row[1] <= last]
+
+def _from_ranking(
+    db: sqlite3.Connection, match: str, word: str, filters: _Filters, wanted: int
+) -> tuple[int, list[int]] | None:
+    """Total and first ``wanted`` rowids from the stored ranking of ``word``'s term, if it has
+    one long enough; None otherwise."""
+    terms = tokens(db, word)
+    if len(terms) != 1:
+        return None
+    found = db.execute("SELECT total, listed FROM hot_terms WHERE term = ?", terms).fetchone()
+    if found is None:
+        return None
+    matches, listed = int(found[0]), int(found[1])
+    complete = listed == matches
+    if filters.is_empty():
+        if wanted > listed and not complete:
+            return None
+        sql = "SELECT event FROM hot_ranks WHERE term = ? AND pos < ? ORDER BY pos"
+        return matches, [row[0] for row in db.execute(sql, [terms[0], wanted])]
+    clauses, params = filters.on_events()
+    clauses += [_tag_exists("e")] * len(filters.tags)
+    sql = (
+        "SELECT h.event FROM hot_ranks AS h CROSS JOIN events AS e ON e.rowid = h.event "
+        f"WHERE h.term = ? AND {' AND '.join(clauses)} ORDER BY h.pos LIMIT ?"
+    )
+    order = [row[0] for row in db.execute(sql, [terms[0], *params, *filters.tags, wanted])]
+    if len(order) < wanted and not complete:
+        return None  # the page may hold matches past the list
+    where, params, joined = _text_where(db, match, filters, matches)
+    count = f"SELECT count(*) FROM {_FTS_EVENTS if joined else _FTS} WHERE {where}"
+    return int(db.execute(count, params).fetchone()[0]), order
 
 
 def _rows_by_rowid(db: sqlite3.Connection, rowids: list[int]) -> list[sqlite3.Row]:

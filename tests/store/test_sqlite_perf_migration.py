@@ -27,6 +27,7 @@ from tests.store.conftest import make
 _BM25 = "bm25(events_fts, 10.0, 4.0, 1.0, 2.0, 3.0, 3.0)"
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 OLD_MIGRATIONS = ["m001_events", "m002_events_fts", "m003_meta"]
+NEW_MIGRATIONS = ["m004_search_indexes", "m005_online_index", "m006_hot_rankings"]
 
 
 def reference(db: sqlite3.Connection, query: SearchQuery) -> tuple[int, list[str]]:
@@ -159,12 +160,12 @@ def test_upgrade_records_the_new_migrations_and_keeps_every_result(
     path, before = upgraded
     store = SQLiteStore(path)
     try:
-        assert store.migrations() == [*OLD_MIGRATIONS, "m004_search_indexes", "m005_online_index"]
+        assert store.migrations() == [*OLD_MIGRATIONS, *NEW_MIGRATIONS]
         assert store.meta("max_day_span") == "2"
         assert _results(store) == before
     finally:
         store.close()
-    assert SQLiteStore(path).migrations()[-1] == "m005_online_index"  # not re-run
+    assert SQLiteStore(path).migrations()[-1] == NEW_MIGRATIONS[-1]  # not re-run
 
 
 def test_writes_keep_tags_and_span_in_step(tmp_path: Path) -> None:
