@@ -4,14 +4,15 @@ FTS5 has no top-k: ``bm25()`` scores every match before the best ten can be pick
 microsecond each, so a word in a fifth of a million events costs 200 ms a search. A word in that
 many events is also the word people search for ("javascript", "security"), and its ranking only
 changes when the events do. So after each write the store ranks, for every term in at least
-``min_docs`` events, the first ``depth`` matches exactly as :func:`text_search` would order them
-(score, then start_day, then id), and keeps their rowids in ``hot_ranks`` with the term's match
-count in ``hot_terms``.
+MIN_DOCS events, the first DEPTH matches exactly as ``text_search`` would order them (score, then
+start_day, then id), keeps their rowids in ``hot_ranks``, the term's match count in ``hot_terms``,
+and its matches counted by country, online and locality in ``hot_counts``.
 
-A search for one such word then reads its page from the list; with filters, it walks the list
-in order, keeps the events that pass, and only counts the matches (no ``bm25()``). The lists are
-exact or absent: a trigger empties both tables on any insert, update or delete of an event, and
-a search that finds no list, or too short a list for its page, ranks the matches itself.
+A search for one such word then reads its page from the list; with filters, it walks the list in
+order and keeps the events that pass, and takes the total from ``hot_counts`` when the filter is
+one of those three (else it counts the matches, still without ``bm25()``). The tables are exact
+or empty: a trigger empties them on any insert, update or delete of an event, and a search that
+finds no list, or too short a list for its page, ranks the matches itself.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import sqlite3
 from eventchat.store.fts import match_expression
 from eventchat.store.schema import TOKENIZE, transaction
 
-MIN_DOCS = 5_000  # a term in fewer events ranks in a few milliseconds without a list
+MIN_DOCS = 2_000  # a term in fewer events ranks in a couple of milliseconds without a list
 DEPTH = 2_000  # list length: pages deep into the results, or filters keeping one match in 200
 
 _TOKENS = "eventchat_tokens"
@@ -58,28 +59,59 @@ def tokens(db: sqlite3.Connection, word: str) -> list[str]:
 
 
 def refresh(db: sqlite3.Connection) -> int:
-    """Rank every term in MIN_DOCS or more events, DEPTH deep; return how many were ranked."""
-    min_docs, depth = MIN_DOCS, DEPTH
+    """Rank every term in MIN_DOCS or more events, DEPTH deep; return how many were ranked.
+
+    One transaction per term, so a writer never waits for the whole refresh (a minute at 1M
+    events). That is safe because a write empties the tables: whatever is stored after it was
+    computed after it.
+    """
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_vocab "
+               "USING fts5vocab(main, events_fts, row)")  # fmt: skip
     with transaction(db):
-        db.execute("DELETE FROM hot_terms")
-        db.execute("DELETE FROM hot_ranks")
-        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_vocab "
-                    "USING fts5vocab(main, events_fts, row)")  # fmt: skip
+        for table in ("hot_terms", "hot_ranks", "hot_counts"):
+            db.execute(f"DELETE FROM {table}")
         frequent = db.execute(
-            "SELECT term FROM temp.events_vocab WHERE doc >= ? ORDER BY term", (min_docs,)
+            "SELECT term FROM temp.events_vocab WHERE doc >= ? ORDER BY term", (MIN_DOCS,)
         ).fetchall()
-        ranked = 0
-        for (term,) in frequent:
-            if tokens(db, term) != [term]:  # a stem that does not stem to itself: no list
-                continue
-            body = "events_fts WHERE events_fts MATCH ?"
-            rows = db.execute(RANKED.format(body=body), (match_expression(term), depth - 1, depth))
-            order = rows.fetchall()
-            db.executemany(
-                "INSERT INTO hot_ranks (term, pos, event) VALUES (?, ?, ?)",
-                [(term, pos, row[0]) for pos, row in enumerate(order)],
-            )
-            total = int(order[0][1]) if order else 0
-            db.execute("INSERT INTO hot_terms VALUES (?, ?, ?)", (term, total, len(order)))
-            ranked += 1
+    ranked = 0
+    for (term,) in frequent:
+        if tokens(db, term) != [term]:  # a stem that does not stem to itself: no list
+            continue
+        with transaction(db):
+            _rank_term(db, term)
+        ranked += 1
     return ranked
+
+
+def _rank_term(db: sqlite3.Connection, term: str) -> None:
+    body = "events_fts WHERE events_fts MATCH ?"
+    rows = db.execute(RANKED.format(body=body), (match_expression(term), DEPTH - 1, DEPTH))
+    order = rows.fetchall()
+    db.executemany(
+        "INSERT INTO hot_ranks (term, pos, event) VALUES (?, ?, ?)",
+        [(term, pos, row[0]) for pos, row in enumerate(order)],
+    )
+    total = int(order[0][1]) if order else 0
+    db.execute("INSERT INTO hot_terms VALUES (?, ?, ?)", (term, total, len(order)))
+    db.executemany("INSERT INTO hot_counts VALUES (?, ?, ?, ?)", _counts(db, term))
+
+
+# The filters a stored count answers, as (facet, events column).
+FACETS = (("country", "country_code"), ("online", "online"), ("locality", "locality_key"))
+
+
+def _counts(db: sqlite3.Connection, term: str) -> list[tuple[str, str, str, int]]:
+    """(term, facet, value, matches) for each value of each facet among ``term``'s matches."""
+    columns = ", ".join(f"e.{column}" for _, column in FACETS)
+    groups = db.execute(
+        f"SELECT {columns}, count(*) FROM events_fts CROSS JOIN events AS e "
+        f"ON e.rowid = events_fts.rowid WHERE events_fts MATCH ? GROUP BY {columns}",
+        (match_expression(term),),
+    ).fetchall()
+    counts: dict[tuple[str, str], int] = {}
+    for group in groups:
+        for index, (facet, _) in enumerate(FACETS):
+            if group[index] is not None:
+                key = (facet, str(group[index]))
+                counts[key] = counts.get(key, 0) + int(group[-1])
+    return [(term, facet, value, n) for (facet, value), n in sorted(counts.items())]

@@ -72,6 +72,15 @@ class _Filters:
         fields = (self.locality_key, self.country_code, self.online)
         return any(value is not None for value in fields)
 
+    def single_facet(self) -> tuple[str, str] | None:
+        """(facet, value) when the country, online or locality filter is the only filter."""
+        if self.tags or self.ends_from is not None or self.starts_until is not None:
+            return None
+        values = {"country": self.country_code, "online": self.online,
+                  "locality": self.locality_key}  # fmt: skip
+        given = [(facet, str(value)) for facet, value in values.items() if value is not None]
+        return given[0] if len(given) == 1 else None
+
     def is_empty(self) -> bool:
         """Whether nothing but (possibly) the text filters the events."""
         days = (self.ends_from, self.starts_until)
@@ -260,28 +269,39 @@ def _from_ranking(
     terms = tokens(db, word)
     if len(terms) != 1:
         return None
-    found = db.execute("SELECT total, listed FROM hot_terms WHERE term = ?", terms).fetchone()
-    if found is None:
+    sql = "SELECT total, listed FROM hot_terms WHERE term = ?"
+    if (stored := db.execute(sql, terms).fetchone()) is None:
         return None
-    matches, listed = int(found[0]), int(found[1])
-    complete = listed == matches
+    term, matches, listed = terms[0], int(stored[0]), int(stored[1])
     if filters.is_empty():
-        if wanted > listed and not complete:
-            return None
         sql = "SELECT event FROM hot_ranks WHERE term = ? AND pos < ? ORDER BY pos"
-        return matches, [row[0] for row in db.execute(sql, [terms[0], wanted])]
-    clauses, params = filters.on_events()
-    clauses += [_tag_exists("e")] * len(filters.tags)
-    sql = (
-        "SELECT h.event FROM hot_ranks AS h CROSS JOIN events AS e ON e.rowid = h.event "
-        f"WHERE h.term = ? AND {' AND '.join(clauses)} ORDER BY h.pos LIMIT ?"
-    )
-    order = [row[0] for row in db.execute(sql, [terms[0], *params, *filters.tags, wanted])]
-    if len(order) < wanted and not complete:
+        order = [row[0] for row in db.execute(sql, [term, wanted])]
+    else:
+        clauses, params = filters.on_events()
+        clauses += [_tag_exists("e")] * len(filters.tags)
+        sql = (
+            "SELECT h.event FROM hot_ranks AS h CROSS JOIN events AS e ON e.rowid = h.event "
+            f"WHERE h.term = ? AND {' AND '.join(clauses)} ORDER BY h.pos LIMIT ?"
+        )
+        order = [row[0] for row in db.execute(sql, [term, *params, *filters.tags, wanted])]
+    if len(order) < wanted and listed < matches:
         return None  # the page may hold matches past the list
+    if filters.is_empty():
+        return matches, order
+    return _filtered_total(db, match, term, filters, matches), order
+
+
+def _filtered_total(
+    db: sqlite3.Connection, match: str, term: str, filters: _Filters, matches: int
+) -> int:
+    """How many of ``term``'s matches pass ``filters``: stored for one facet, else counted."""
+    if (facet := filters.single_facet()) is not None:
+        stored = "SELECT n FROM hot_counts WHERE term = ? AND facet = ? AND value = ?"
+        counted = db.execute(stored, [term, *facet]).fetchone()
+        return int(counted[0]) if counted else 0
     where, params, joined = _text_where(db, match, filters, matches)
     count = f"SELECT count(*) FROM {_FTS_EVENTS if joined else _FTS} WHERE {where}"
-    return int(db.execute(count, params).fetchone()[0]), order
+    return int(db.execute(count, params).fetchone()[0])
 
 
 def _rows_by_rowid(db: sqlite3.Connection, rowids: list[int]) -> list[sqlite3.Row]:

@@ -16,7 +16,13 @@ import pytest
 
 from eventchat.models import SearchQuery
 from eventchat.store import SQLiteStore, sqlite_hot
-from tests.store.test_sqlite_perf_migration import EVENTS, QUERY_LIST, reference
+from tests.store.test_sqlite_perf_migration import (
+    EVENTS,
+    QUERY_LIST,
+    reference,
+    references,
+    results,
+)
 
 WORDS = ["javascript", "Security", "react", "devops", "summit", "kubernetes", "the", "days"]
 
@@ -59,13 +65,11 @@ def ranked(tmp_path: Path, low_thresholds: None) -> Iterator[SQLiteStore]:
 
 
 def _results(store: SQLiteStore) -> list[tuple[int, list[str]]]:
-    pages = [store.search(query) for query in QUERIES]
-    return [(page.total, [event.id for event in page.events]) for page in pages]
+    return results(store, QUERIES)
 
 
 def _references(path: Path) -> list[tuple[int, list[str]]]:
-    with sqlite3.connect(path) as db:
-        return [reference(db, query) for query in QUERIES]
+    return references(path, QUERIES)
 
 
 def _ranked_terms(path: Path) -> dict[str, tuple[int, int]]:
@@ -106,6 +110,22 @@ def test_a_ranked_word_is_answered_without_scoring_a_match(ranked: SQLiteStore) 
     assert not [sql for sql in statements if "bm25(" in sql]
     with sqlite3.connect(ranked.path) as plain:
         assert [e.id for e in page.events] == reference(plain, SearchQuery(q="javascript"))[1]
+
+
+def test_a_ranked_word_with_one_country_online_or_locality_filter_is_not_even_counted(
+    ranked: SQLiteStore,
+) -> None:
+    statements: list[str] = []
+    db = ranked._db()
+    db.set_trace_callback(statements.append)
+    try:
+        page = ranked.search(SearchQuery(q="summit", online=False, limit=5))
+    finally:
+        db.set_trace_callback(None)
+    assert page.count == 5
+    assert not [sql for sql in statements if "events_fts MATCH" in sql]
+    with sqlite3.connect(ranked.path) as plain:
+        assert page.total == reference(plain, SearchQuery(q="summit", online=False))[0]
 
 
 def test_a_page_past_the_list_ranks_the_matches_itself(ranked: SQLiteStore) -> None:

@@ -27,7 +27,7 @@ from tests.store.conftest import make
 _BM25 = "bm25(events_fts, 10.0, 4.0, 1.0, 2.0, 3.0, 3.0)"
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 OLD_MIGRATIONS = ["m001_events", "m002_events_fts", "m003_meta"]
-NEW_MIGRATIONS = ["m004_search_indexes", "m005_online_index", "m006_hot_rankings"]
+NEW_MIGRATIONS = ["m004_search_indexes", "m005_online_index", "m006_frequent_terms"]
 
 
 def reference(db: sqlite3.Connection, query: SearchQuery) -> tuple[int, list[str]]:
@@ -129,14 +129,18 @@ def _old_database(path: Path, events: list[EventDetail]) -> None:
     db.close()
 
 
-def _results(store: SQLiteStore) -> list[tuple[int, list[str]]]:
-    pages = [store.search(query) for query in QUERY_LIST]
+def results(
+    store: SQLiteStore, queries: list[SearchQuery] = QUERY_LIST
+) -> list[tuple[int, list[str]]]:
+    """Total and ids of each query as the store answers it."""
+    pages = [store.search(query) for query in queries]
     return [(page.total, [event.id for event in page.events]) for page in pages]
 
 
-def _references(path: Path) -> list[tuple[int, list[str]]]:
+def references(path: Path, queries: list[SearchQuery] = QUERY_LIST) -> list[tuple[int, list[str]]]:
+    """Total and ids of each query as the reference search computes them."""
     with sqlite3.connect(path) as db:
-        return [reference(db, query) for query in QUERY_LIST]
+        return [reference(db, query) for query in queries]
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +148,7 @@ def upgraded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Any]]
     """An old database, its reference results, then the same file opened (and migrated)."""
     path = tmp_path_factory.mktemp("m004") / "old.sqlite3"
     _old_database(path, EVENTS)
-    return path, _references(path)
+    return path, references(path)
 
 
 def test_the_old_schema_is_what_m004_upgrades(upgraded: tuple[Path, list[Any]]) -> None:
@@ -162,7 +166,7 @@ def test_upgrade_records_the_new_migrations_and_keeps_every_result(
     try:
         assert store.migrations() == [*OLD_MIGRATIONS, *NEW_MIGRATIONS]
         assert store.meta("max_day_span") == "2"
-        assert _results(store) == before
+        assert results(store) == before
     finally:
         store.close()
     assert SQLiteStore(path).migrations()[-1] == NEW_MIGRATIONS[-1]  # not re-run
@@ -176,13 +180,13 @@ def test_writes_keep_tags_and_span_in_step(tmp_path: Path) -> None:
         store.upsert(EVENTS[1500:])
         store.upsert(_odd_events()[:1])
         assert store.meta("max_day_span") == str((dt.date(2026, 9, 30) - dt.date(2025, 6, 1)).days)
-        assert _results(store) == _references(path)
+        assert results(store) == references(path)
         retagged = [e.model_copy(update={"tags": ["Python", "Data"]}) for e in EVENTS[:400]]
         store.upsert(retagged + _odd_events())
         assert store.meta("max_day_span") == "unbounded"  # "2026-7-4" is not a canonical date
-        assert _results(store) == _references(path)
+        assert results(store) == references(path)
         store.load_bundled(EVENTS[2000:2500], "test")
-        assert _results(store) == _references(path)
+        assert results(store) == references(path)
     finally:
         store.close()
 
