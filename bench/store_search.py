@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.generate import build
+from bench.generate import Build, build
 from bench.report import Row
 from eventchat.models import SearchQuery
 from eventchat.store import SQLiteStore
@@ -138,6 +138,15 @@ def _verdict(times: list[float], target_ms: float | None) -> str:
     return f"p99 ≤ {target_ms:.0f} ms: {'met' if met else 'MISSED'}"
 
 
+def _ranking(built: Build) -> str:
+    """Seconds spent ranking frequent terms, and how many terms and listed events are stored."""
+    with sqlite3.connect(built.path) as db:
+        stored = "SELECT count(*), coalesce(sum(listed), 0) FROM hot_terms"
+        terms, listed = db.execute(stored).fetchone()
+    took = "?" if built.rank_seconds is None else f"{built.rank_seconds:.1f} s"
+    return f"{took}: {terms} terms, {listed:,} ranked events"
+
+
 def run_size(size: int) -> list[Row]:
     """Rows for one database size."""
     built = build(size)
@@ -155,6 +164,7 @@ def run_size(size: int) -> list[Row]:
     state = "cached build" if built.cached else "built now"
     rows = [
         Row(group, f"build {built.events:,} events", f"{built.seconds:.1f} s ({state})", ""),
+        Row(group, "  of which ranking frequent terms", _ranking(built), ""),
         Row(group, "database on disk", f"{megabytes:.1f} MB", ""),
         Row(group, "baseline: SELECT 1", f"p50 {ms(statistics.median(select1))}",
             f"{statistics.median(select1) / base:.2f}×"),

@@ -165,7 +165,7 @@ def m005_online_index(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m006_frequent_terms(db: sqlite3.Connection) -> None:
+def m006_search_rankings(db: sqlite3.Connection) -> None:
     """Stored rankings and filter counts of frequent terms (see sqlite_hot.py), emptied by any
     write to events.
 
@@ -183,8 +183,14 @@ def m006_frequent_terms(db: sqlite3.Connection) -> None:
         "CREATE TABLE hot_counts (term TEXT NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL, "
         "n INTEGER NOT NULL, PRIMARY KEY (term, facet, value)) WITHOUT ROWID"
     )
+    db.execute(
+        "CREATE TABLE hot_facet_ranks (term TEXT NOT NULL, facet TEXT NOT NULL, "
+        "value TEXT NOT NULL, pos INTEGER NOT NULL, event INTEGER NOT NULL, "
+        "PRIMARY KEY (term, facet, value, pos)) WITHOUT ROWID"
+    )
     # Row triggers, so a batch empties the tables once and then finds them empty.
-    stale = "DELETE FROM hot_terms; DELETE FROM hot_ranks; DELETE FROM hot_counts;"
+    tables = ("hot_terms", "hot_ranks", "hot_counts", "hot_facet_ranks")
+    stale = " ".join(f"DELETE FROM {table};" for table in tables)
     for when in ("INSERT", "UPDATE", "DELETE"):
         db.execute(f"CREATE TRIGGER hot_{when.lower()} AFTER {when} ON events BEGIN {stale} END")
 

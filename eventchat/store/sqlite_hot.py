@@ -29,16 +29,6 @@ _TOKENS = "eventchat_tokens"
 # BM25 weights in FTS column order (name, tags, description, venue, locality, country):
 # a word in the name outranks the same word anywhere else.
 BM25 = "bm25(events_fts, 10.0, 4.0, 1.0, 2.0, 3.0, 3.0)"
-# Every match scored once (``m``); the score of the ``depth``-th is the cut, and only the matches
-# at or above it are joined to their events rows to break ties by start_day then id.
-RANKED = f"""
-WITH m AS MATERIALIZED (
-    SELECT events_fts.rowid AS r, {BM25} AS s FROM {{body}}
-),
-cut AS (SELECT coalesce((SELECT s FROM m ORDER BY s LIMIT 1 OFFSET ?), 1e308) AS v)
-SELECT m.r, (SELECT count(*) FROM m) FROM m CROSS JOIN events AS t ON t.rowid = m.r
-WHERE m.s <= (SELECT v FROM cut) ORDER BY m.s, t.start_day, t.id LIMIT ?
-"""
 
 
 def tokens(db: sqlite3.Connection, word: str) -> list[str]:
@@ -68,7 +58,7 @@ def refresh(db: sqlite3.Connection) -> int:
     db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_vocab "
                "USING fts5vocab(main, events_fts, row)")  # fmt: skip
     with transaction(db):
-        for table in ("hot_terms", "hot_ranks", "hot_counts"):
+        for table in ("hot_terms", "hot_ranks", "hot_counts", "hot_facet_ranks"):
             db.execute(f"DELETE FROM {table}")
         frequent = db.execute(
             "SELECT term FROM temp.events_vocab WHERE doc >= ? ORDER BY term", (MIN_DOCS,)
@@ -80,38 +70,61 @@ def refresh(db: sqlite3.Connection) -> int:
         with transaction(db):
             _rank_term(db, term)
         ranked += 1
+    db.execute("DROP TABLE IF EXISTS temp.hot_scored")
+    db.execute("DROP TABLE IF EXISTS temp.hot_ordered")
     return ranked
 
 
 def _rank_term(db: sqlite3.Connection, term: str) -> None:
-    body = "events_fts WHERE events_fts MATCH ?"
-    rows = db.execute(RANKED.format(body=body), (match_expression(term), DEPTH - 1, DEPTH))
-    order = rows.fetchall()
+    """Store ``term``'s ranking, its rankings per country and locality, and its counts.
+
+    Every match is scored once into a temporary table, copied in rank order (its rowid is then
+    the rank), and each facet is indexed there so that each value's first rows are one lookup.
+    """
+    db.execute("DROP TABLE IF EXISTS temp.hot_scored")
+    db.execute(_SCORE, (match_expression(term),))
+    db.execute("DROP TABLE IF EXISTS temp.hot_ordered")
+    db.execute(_ORDER)
+    order = db.execute("SELECT r FROM temp.hot_ordered WHERE rowid <= ? ORDER BY rowid", (DEPTH,))
     db.executemany(
         "INSERT INTO hot_ranks (term, pos, event) VALUES (?, ?, ?)",
-        [(term, pos, row[0]) for pos, row in enumerate(order)],
+        [(term, pos, row[0]) for pos, row in enumerate(order.fetchall())],
     )
-    total = int(order[0][1]) if order else 0
-    db.execute("INSERT INTO hot_terms VALUES (?, ?, ?)", (term, total, len(order)))
-    db.executemany("INSERT INTO hot_counts VALUES (?, ?, ?, ?)", _counts(db, term))
+    total = db.execute("SELECT count(*) FROM temp.hot_ordered").fetchone()[0]
+    db.execute("INSERT INTO hot_terms VALUES (?, ?, ?)", (term, total, min(total, DEPTH)))
+    for facet, column in (*RANKED_FACETS.items(), ("online", "online")):
+        db.execute(f"CREATE INDEX temp.hot_ordered_{column} ON hot_ordered({column})")
+        counts = db.execute(
+            f"SELECT {column}, count(*) FROM temp.hot_ordered "
+            f"WHERE {column} IS NOT NULL GROUP BY {column}"
+        ).fetchall()
+        db.executemany(
+            "INSERT INTO hot_counts VALUES (?, ?, ?, ?)",
+            [(term, facet, str(value), n) for value, n in counts],
+        )
+        if facet not in RANKED_FACETS:
+            continue
+        first = f"SELECT r FROM temp.hot_ordered WHERE {column} = ? ORDER BY rowid LIMIT ?"
+        for value, _ in counts:
+            rows = db.execute(first, (value, FACET_DEPTH)).fetchall()
+            db.executemany(
+                "INSERT INTO hot_facet_ranks VALUES (?, ?, ?, ?, ?)",
+                [(term, facet, str(value), pos, row[0]) for pos, row in enumerate(rows)],
+            )
 
 
-# The filters a stored count answers, as (facet, events column).
-FACETS = (("country", "country_code"), ("online", "online"), ("locality", "locality_key"))
+# Facets with a ranking of their own per value: a country or city whose name is two words
+# lengthens its events, which then rank below the first DEPTH of a common word.
+RANKED_FACETS = {"country": "country_code", "locality": "locality_key"}
+FACET_DEPTH = 50  # one page of the largest limit
 
-
-def _counts(db: sqlite3.Connection, term: str) -> list[tuple[str, str, str, int]]:
-    """(term, facet, value, matches) for each value of each facet among ``term``'s matches."""
-    columns = ", ".join(f"e.{column}" for _, column in FACETS)
-    groups = db.execute(
-        f"SELECT {columns}, count(*) FROM events_fts CROSS JOIN events AS e "
-        f"ON e.rowid = events_fts.rowid WHERE events_fts MATCH ? GROUP BY {columns}",
-        (match_expression(term),),
-    ).fetchall()
-    counts: dict[tuple[str, str], int] = {}
-    for group in groups:
-        for index, (facet, _) in enumerate(FACETS):
-            if group[index] is not None:
-                key = (facet, str(group[index]))
-                counts[key] = counts.get(key, 0) + int(group[-1])
-    return [(term, facet, value, n) for (facet, value), n in sorted(counts.items())]
+_SCORE = f"""
+CREATE TEMP TABLE hot_scored AS
+SELECT events_fts.rowid AS r, {BM25} AS s, e.start_day AS d, e.id AS i,
+       e.country_code, e.online, e.locality_key
+FROM events_fts CROSS JOIN events AS e ON e.rowid = events_fts.rowid WHERE events_fts MATCH ?
+"""
+_ORDER = """
+CREATE TEMP TABLE hot_ordered AS
+SELECT r, country_code, online, locality_key FROM temp.hot_scored ORDER BY s, d, i
+"""

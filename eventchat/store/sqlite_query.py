@@ -16,7 +16,7 @@ from typing import Any
 from eventchat.models import SearchQuery
 from eventchat.store.countries import resolve_country
 from eventchat.store.fts import clean_text, fold
-from eventchat.store.sqlite_hot import BM25, RANKED, tokens
+from eventchat.store.sqlite_hot import BM25, RANKED_FACETS, tokens
 
 IN_CHUNK = 500  # stays under SQLite's bound-parameter limit
 
@@ -197,6 +197,16 @@ _TAG_COUNT_CAP = 50_000  # enough to tell a rare tag from a common one
 _TIE_SLACK = 256  # ranked past the page, so that a tie group there is usually complete
 _FTS = "events_fts"
 _FTS_EVENTS = "events_fts CROSS JOIN events AS e ON e.rowid = events_fts.rowid"
+# Every match scored once (``m``); the score of the ``wanted``-th is the cut, and only the matches
+# at or above it are joined to their events rows to break ties by start_day then id.
+RANKED = f"""
+WITH m AS MATERIALIZED (
+    SELECT events_fts.rowid AS r, {BM25} AS s FROM {{body}}
+),
+cut AS (SELECT coalesce((SELECT s FROM m ORDER BY s LIMIT 1 OFFSET ?), 1e308) AS v)
+SELECT m.r, (SELECT count(*) FROM m) FROM m CROSS JOIN events AS t ON t.rowid = m.r
+WHERE m.s <= (SELECT v FROM cut) ORDER BY m.s, t.start_day, t.id LIMIT ?
+"""
 
 
 def text_search(
@@ -264,8 +274,8 @@ def _tie_break(db: sqlite3.Connection, ranked: list[sqlite3.Row], wanted: int) -
 def _from_ranking(
     db: sqlite3.Connection, match: str, word: str, filters: _Filters, wanted: int
 ) -> tuple[int, list[int]] | None:
-    """Total and first ``wanted`` rowids from the stored ranking of ``word``'s term, if it has
-    one long enough; None otherwise."""
+    """Total and first ``wanted`` rowids from the stored rankings of ``word``'s term, if it has
+    them deep enough for the page; None otherwise."""
     terms = tokens(db, word)
     if len(terms) != 1:
         return None
@@ -273,35 +283,58 @@ def _from_ranking(
     if (stored := db.execute(sql, terms).fetchone()) is None:
         return None
     term, matches, listed = terms[0], int(stored[0]), int(stored[1])
-    if filters.is_empty():
-        sql = "SELECT event FROM hot_ranks WHERE term = ? AND pos < ? ORDER BY pos"
-        order = [row[0] for row in db.execute(sql, [term, wanted])]
-    else:
-        clauses, params = filters.on_events()
-        clauses += [_tag_exists("e")] * len(filters.tags)
-        sql = (
-            "SELECT h.event FROM hot_ranks AS h CROSS JOIN events AS e ON e.rowid = h.event "
-            f"WHERE h.term = ? AND {' AND '.join(clauses)} ORDER BY h.pos LIMIT ?"
-        )
-        order = [row[0] for row in db.execute(sql, [term, *params, *filters.tags, wanted])]
+    facet = filters.single_facet()
+    if facet is not None and facet[0] in RANKED_FACETS:
+        return _facet_page(db, term, facet, wanted)
+    order = _listed(db, term, filters, wanted)
     if len(order) < wanted and listed < matches:
         return None  # the page may hold matches past the list
     if filters.is_empty():
-        return matches, order
-    return _filtered_total(db, match, term, filters, matches), order
+        total = matches
+    elif facet is not None:
+        total = _stored_count(db, term, facet)
+    else:
+        where, params, joined = _text_where(db, match, filters, matches)
+        count = f"SELECT count(*) FROM {_FTS_EVENTS if joined else _FTS} WHERE {where}"
+        total = int(db.execute(count, params).fetchone()[0])
+    return total, order
 
 
-def _filtered_total(
-    db: sqlite3.Connection, match: str, term: str, filters: _Filters, matches: int
-) -> int:
-    """How many of ``term``'s matches pass ``filters``: stored for one facet, else counted."""
-    if (facet := filters.single_facet()) is not None:
-        stored = "SELECT n FROM hot_counts WHERE term = ? AND facet = ? AND value = ?"
-        counted = db.execute(stored, [term, *facet]).fetchone()
-        return int(counted[0]) if counted else 0
-    where, params, joined = _text_where(db, match, filters, matches)
-    count = f"SELECT count(*) FROM {_FTS_EVENTS if joined else _FTS} WHERE {where}"
-    return int(db.execute(count, params).fetchone()[0])
+def _listed(db: sqlite3.Connection, term: str, filters: _Filters, wanted: int) -> list[int]:
+    """The first ``wanted`` rowids of ``term``'s stored ranking that pass ``filters``."""
+    if filters.is_empty():
+        sql = "SELECT event FROM hot_ranks WHERE term = ? AND pos < ? ORDER BY pos"
+        return [row[0] for row in db.execute(sql, [term, wanted])]
+    clauses, params = filters.on_events()
+    clauses += [_tag_exists("e")] * len(filters.tags)
+    sql = (
+        "SELECT h.event FROM hot_ranks AS h CROSS JOIN events AS e ON e.rowid = h.event "
+        f"WHERE h.term = ? AND {' AND '.join(clauses)} ORDER BY h.pos LIMIT ?"
+    )
+    return [row[0] for row in db.execute(sql, [term, *params, *filters.tags, wanted])]
+
+
+def _stored_count(db: sqlite3.Connection, term: str, facet: tuple[str, str]) -> int:
+    """How many of ``term``'s matches have this facet value (none stored: none)."""
+    sql = "SELECT n FROM hot_counts WHERE term = ? AND facet = ? AND value = ?"
+    counted = db.execute(sql, [term, *facet]).fetchone()
+    return int(counted[0]) if counted else 0
+
+
+def _facet_page(
+    db: sqlite3.Connection, term: str, facet: tuple[str, str], wanted: int
+) -> tuple[int, list[int]] | None:
+    """Total and first rowids of ``term``'s matches with one country or locality, if the stored
+    ranking of that value goes deep enough."""
+    total = _stored_count(db, term, facet)
+    sql = (
+        "SELECT event FROM hot_facet_ranks WHERE term = ? AND facet = ? AND value = ? "
+        "AND pos < ? ORDER BY pos"
+    )
+    order = [row[0] for row in db.execute(sql, [term, *facet, wanted])]
+    if len(order) < min(wanted, total):
+        return None
+    return total, order
 
 
 def _rows_by_rowid(db: sqlite3.Connection, rowids: list[int]) -> list[sqlite3.Row]:

@@ -18,7 +18,7 @@ def test_migrations_are_recorded_in_order_and_not_rerun(tmp_path: Path) -> None:
         "m003_meta",
         "m004_search_indexes",
         "m005_online_index",
-        "m006_frequent_terms",
+        "m006_search_rankings",
     ]
     reopened.close()
     with sqlite3.connect(path) as db:

@@ -54,6 +54,7 @@ QUERIES = [*QUERY_LIST, *_single_word_queries()]
 def low_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_hot, "MIN_DOCS", 100)
     monkeypatch.setattr(sqlite_hot, "DEPTH", 40)
+    monkeypatch.setattr(sqlite_hot, "FACET_DEPTH", 12)
 
 
 @pytest.fixture
@@ -90,6 +91,15 @@ def test_an_upsert_ranks_every_frequent_term_as_deep_as_the_list_goes(
             assert listed == 40
             stored = db.execute("SELECT count(*) FROM hot_ranks WHERE term = ?", (term,))
             assert stored.fetchone()[0] == 40
+        # Each country's own ranking: as deep as FACET_DEPTH, and its count beside it.
+        facets = db.execute(
+            "SELECT c.value, c.n, count(r.pos), max(r.pos) FROM hot_counts AS c "
+            "JOIN hot_facet_ranks AS r USING (term, facet, value) "
+            "WHERE c.term = 'javascript' AND c.facet = 'country' GROUP BY c.value"
+        ).fetchall()
+    assert {value for value, *_ in facets} >= {"US", "GB", "DE"}
+    for _, n, listed, last in facets:
+        assert listed == min(n, 12) == last + 1
 
 
 def test_every_result_is_the_same_as_ranking_every_match(ranked: SQLiteStore) -> None:
@@ -119,13 +129,23 @@ def test_a_ranked_word_with_one_country_online_or_locality_filter_is_not_even_co
     db = ranked._db()
     db.set_trace_callback(statements.append)
     try:
-        page = ranked.search(SearchQuery(q="summit", online=False, limit=5))
+        pages = [
+            ranked.search(SearchQuery(q="summit", online=False, limit=5)),
+            ranked.search(SearchQuery(q="javascript", country="UK", limit=10)),
+            ranked.search(SearchQuery(q="security", locality="New York", limit=3)),
+        ]
     finally:
         db.set_trace_callback(None)
-    assert page.count == 5
+    assert [page.count for page in pages] == [5, 10, 3]
     assert not [sql for sql in statements if "events_fts MATCH" in sql]
+    queries = [
+        SearchQuery(q="summit", online=False, limit=5),
+        SearchQuery(q="javascript", country="UK", limit=10),
+        SearchQuery(q="security", locality="New York", limit=3),
+    ]
     with sqlite3.connect(ranked.path) as plain:
-        assert page.total == reference(plain, SearchQuery(q="summit", online=False))[0]
+        expected = [reference(plain, query) for query in queries]
+    assert [(page.total, [e.id for e in page.events]) for page in pages] == expected
 
 
 def test_a_page_past_the_list_ranks_the_matches_itself(ranked: SQLiteStore) -> None:
