@@ -146,6 +146,8 @@ class SQLiteStore:
         for them) until :meth:`rank_frequent_terms`: for a caller writing many batches.
         """
         rows = [to_row(event, "import") for event in events]
+        if not rows:
+            return 0
         with transaction(self._db()) as db:
             db.executemany(f"{_INSERT} ON CONFLICT(id) DO UPDATE SET {_UPDATE}", rows)
         if rerank:

@@ -198,3 +198,9 @@ def test_the_default_thresholds_leave_a_small_database_unranked(tmp_path: Path) 
         assert store.rank_frequent_terms() == 0
     finally:
         store.close()
+
+
+def test_an_empty_upsert_writes_nothing_and_keeps_the_rankings(ranked: SQLiteStore) -> None:
+    before = _ranked_terms(ranked.path)
+    assert ranked.upsert([]) == 0
+    assert _ranked_terms(ranked.path) == before
