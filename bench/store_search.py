@@ -1,6 +1,7 @@
 """Store search latency at 10k, 100k (and 1M) synthetic events, against a primary-key lookup.
 
-For each size: the build time (measured when the cached database was built), the file size, and
+For each size: the build time (measured when the cached database was built; the part spent ranking
+the frequent terms, see ``eventchat/store/sqlite_hot.py``, on its own row), the file size, and
 ``SQLiteStore.search`` p50/p99 over a fixed set of typical queries (limit 10) after one warm-up
 pass. The baseline is a primary-key lookup on a plain sqlite3 connection to the same file, timed in
 the same run; a bare ``SELECT 1`` round trip is shown beside it.
