@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eventchat.models import SearchQuery
 from eventchat.store import SQLiteStore, sqlite_hot
@@ -204,3 +206,43 @@ def test_an_empty_upsert_writes_nothing_and_keeps_the_rankings(ranked: SQLiteSto
     before = _ranked_terms(ranked.path)
     assert ranked.upsert([]) == 0
     assert _ranked_terms(ranked.path) == before
+
+
+@pytest.fixture(scope="module")
+def ranked_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteStore]:
+    """A ranked store (low thresholds) shared by the examples of a property test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sqlite_hot, "MIN_DOCS", 100)
+        patch.setattr(sqlite_hot, "DEPTH", 40)
+        patch.setattr(sqlite_hot, "FACET_DEPTH", 12)
+        store = SQLiteStore(tmp_path_factory.mktemp("hot") / "hot.sqlite3")
+        store.upsert(EVENTS)
+    yield store
+    store.close()
+
+
+# One word, as the stored rankings are used for: ranked words in any case and with FTS5 syntax,
+# quotes, accents and control characters around them, or any text at all.
+SYNTAX = st.sampled_from(['"', "'", "*", "-", "^", ":", "(", ")", "NEAR(", "\x00", "é", "\u202e"])
+WORD = st.one_of(
+    st.builds(
+        lambda before, word, after: before + word + after,
+        SYNTAX | st.just(""),
+        st.sampled_from([w.upper() for w in WORDS] + WORDS + ["Days", "the", "summits"]),
+        SYNTAX | st.just(""),
+    ),
+    st.text(max_size=30),
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(word=WORD, country=st.sampled_from([None, "US", "UK", "DE"]), offset=st.integers(0, 45))
+def test_any_single_word_gets_the_same_page_as_ranking_every_match(
+    ranked_once: SQLiteStore, word: str, country: str | None, offset: int
+) -> None:
+    query = SearchQuery(q=word, country=country, offset=offset, limit=10)
+    page = ranked_once.search(query)
+    with sqlite3.connect(ranked_once.path) as plain:
+        assert (page.total, [e.id for e in page.events]) == reference(plain, query)
