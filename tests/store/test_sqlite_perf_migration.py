@@ -17,7 +17,7 @@ import pytest
 from bench.generate import generate
 from bench.store_search import QUERIES
 from eventchat.models import EventDetail, SearchQuery
-from eventchat.store import SQLiteStore
+from eventchat.store import SQLiteStore, sqlite_query
 from eventchat.store.countries import resolve_country
 from eventchat.store.fts import clean_text, fold, match_expression
 from eventchat.store.rows import COLUMNS, to_row
@@ -191,9 +191,13 @@ def test_writes_keep_tags_and_span_in_step(tmp_path: Path) -> None:
         store.close()
 
 
+@pytest.mark.parametrize(("few", "slack"), [(10_000, 1), (10_000, 256), (0, 256)])
 def test_a_tie_group_across_the_page_boundary_is_ordered_by_start_and_id(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few: int, slack: int
 ) -> None:
+    # slack 1: the tie group runs past it and RANKED takes over; few 0: RANKED from the start.
+    monkeypatch.setattr(sqlite_query, "_TIE_SLACK", slack)
+    monkeypatch.setattr(sqlite_query, "_FEW_MATCHES", few)
     store = SQLiteStore(tmp_path / "ties.sqlite3")
     try:
         store.upsert([*_twins(), *EVENTS[:300]])
