@@ -198,7 +198,12 @@ def _captured_sql(store: SQLiteStore) -> Iterator[list[str]]:
 
     def keep(sql: str) -> None:
         # FTS5 runs its own statements on the schema ('main'.…); only the store's are wanted.
-        if sql.lstrip().upper().startswith("SELECT") and "'main'." not in sql:
+        # The tokenizer's statements (temp.…) are the same for every query.
+        if (
+            sql.lstrip().upper().startswith("SELECT")
+            and "'main'." not in sql
+            and "temp." not in sql
+        ):
             statements.append(sql)
 
     db.set_trace_callback(keep)

@@ -85,6 +85,7 @@ class SQLiteStore:
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
+        sqlite_hot.prepare(db)
         with self._lock:
             self._connections.append(db)
         self._local.db = db

@@ -31,8 +31,9 @@ _TOKENS = "eventchat_tokens"
 BM25 = "bm25(events_fts, 10.0, 4.0, 1.0, 2.0, 3.0, 3.0)"
 
 
-def tokens(db: sqlite3.Connection, word: str) -> list[str]:
-    """The terms the full-text index makes of ``word`` (same tokenizer, a temporary table)."""
+def prepare(db: sqlite3.Connection) -> None:
+    """Create this connection's tokenizer tables (temporary; once per connection, outside any
+    transaction: a search's read transaction would roll them back)."""
     db.execute(
         f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_TOKENS} USING fts5(x, tokenize='{TOKENIZE}')"
     )
@@ -40,6 +41,10 @@ def tokens(db: sqlite3.Connection, word: str) -> list[str]:
         f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{_TOKENS}_v "
         f"USING fts5vocab(temp, {_TOKENS}, instance)"
     )
+
+
+def tokens(db: sqlite3.Connection, word: str) -> list[str]:
+    """The terms the full-text index makes of ``word`` (same tokenizer; see :func:`prepare`)."""
     db.execute(f"INSERT INTO temp.{_TOKENS}(rowid, x) VALUES (1, ?)", (word,))
     try:
         rows = db.execute(f"SELECT term FROM temp.{_TOKENS}_v ORDER BY offset").fetchall()
