@@ -6,13 +6,14 @@ many events is also the word people search for ("javascript", "security"), and i
 changes when the events do. So after each write the store ranks, for every term in at least
 MIN_DOCS events, the first DEPTH matches exactly as ``text_search`` would order them (score, then
 start_day, then id), keeps their rowids in ``hot_ranks``, the term's match count in ``hot_terms``,
-and its matches counted by country, online and locality in ``hot_counts``.
+the first FACET_DEPTH of each country and locality in ``hot_facet_ranks``, and its matches
+counted by country, online and locality in ``hot_counts``.
 
-A search for one such word then reads its page from the list; with filters, it walks the list in
-order and keeps the events that pass, and takes the total from ``hot_counts`` when the filter is
-one of those three (else it counts the matches, still without ``bm25()``). The tables are exact
-or empty: a trigger empties them on any insert, update or delete of an event, and a search that
-finds no list, or too short a list for its page, ranks the matches itself.
+A search for one such word then reads its page from those: with one country or locality, from
+that value's list and count; with other filters, it walks the term's list in order, keeps the
+events that pass, and counts the matches without ``bm25()`` (or reads the online count). The
+tables are exact or empty: a trigger empties them on any insert, update or delete of an event,
+and a search that finds no list, or too short a list for its page, ranks the matches itself.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def tokens(db: sqlite3.Connection, word: str) -> list[str]:
 def refresh(db: sqlite3.Connection) -> int:
     """Rank every term in MIN_DOCS or more events, DEPTH deep; return how many were ranked.
 
-    One transaction per term, so a writer never waits for the whole refresh (a minute at 1M
-    events). That is safe because a write empties the tables: whatever is stored after it was
+    One transaction per term, so a writer never waits for the whole refresh (four minutes at
+    1M events). That is safe because a write empties the tables: whatever is stored after it was
     computed after it.
     """
     db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_vocab "
