@@ -236,15 +236,19 @@ def _ranked(
     db: sqlite3.Connection, match: str, filters: _Filters, wanted: int
 ) -> tuple[int, list[int]]:
     """Total and the first ``wanted`` rowids of the matches passing ``filters``, in order."""
-    count = "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?"
-    matches = int(db.execute(count, [match]).fetchone()[0])
-    if not matches:
-        return 0, []
-    if filters.is_empty():
+    if filters.is_empty():  # counted only up to the cut-over: past it RANKED counts them
+        count = "SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ? LIMIT ?)"
+        matches = int(db.execute(count, [match, _FEW_MATCHES + 1]).fetchone()[0])
+        if not matches:
+            return 0, []
         body, params = "events_fts WHERE events_fts MATCH ?", [match]
         if matches <= _FEW_MATCHES and (order := _top_with_slack(db, body, params, wanted)):
             return matches, order
     else:
+        count = "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?"
+        matches = int(db.execute(count, [match]).fetchone()[0])
+        if not matches:
+            return 0, []
         where, params, joined = _text_where(db, match, filters, matches)
         body = f"{_FTS_EVENTS if joined else _FTS} WHERE {where}"
     rows = db.execute(RANKED.format(body=body), [*params, wanted - 1, wanted]).fetchall()
