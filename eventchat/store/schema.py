@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 Migration = Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = []
 
+IN_CHUNK = 500  # rowids per IN (...) list: stays under SQLite's bound-parameter limit
 FTS_COLUMNS = ("name", "tags", "description", "venue", "locality", "country")
 # The tokenizer of events_fts (m002); the rankings of frequent terms tokenize words with it too.
 TOKENIZE = "porter unicode61 remove_diacritics 2"
@@ -193,6 +194,24 @@ def m006_search_rankings(db: sqlite3.Connection) -> None:
     stale = " ".join(f"DELETE FROM {table};" for table in tables)
     for when in ("INSERT", "UPDATE", "DELETE"):
         db.execute(f"CREATE TRIGGER hot_{when.lower()} AFTER {when} ON events BEGIN {stale} END")
+
+
+@migration
+def m007_ranking_scores(db: sqlite3.Connection) -> None:
+    """Each frequent term's ranking with its scores for the term alone, packed in one row, and
+    the next score past it, so that a search of several frequent words merges their rankings
+    (see sqlite_merge.py) instead of scoring every match.
+
+    Rankings are derived data: the ones stored without scores are dropped here and made again,
+    with scores, by the next write. At 1M events: "machine learning" (38k matches) 80-105 ms →
+    17 ms, "devops summit" 50-90 → 13 ms.
+    """
+    for table in ("hot_terms", "hot_ranks", "hot_counts", "hot_facet_ranks"):
+        db.execute(f"DELETE FROM {table}")
+    # events: little-endian int64 rowids; scores: little-endian float64 bm25() of the term alone,
+    # both in rank order. next_score: the best score worse than the last listed one (NULL: none).
+    for column in ("events BLOB", "scores BLOB", "next_score REAL"):
+        db.execute(f"ALTER TABLE hot_terms ADD COLUMN {column}")
 
 
 def migrate(db: sqlite3.Connection) -> list[str]:

@@ -22,9 +22,8 @@ from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
 from eventchat.store import sqlite_hot
 from eventchat.store.fts import clean_text, match_expression, match_words
 from eventchat.store.rows import COLUMNS, LINK_COLUMNS, to_detail, to_event, to_links, to_row
-from eventchat.store.schema import SPAN_KEY, migrate, snapshot, transaction
+from eventchat.store.schema import IN_CHUNK, SPAN_KEY, migrate, snapshot, transaction
 from eventchat.store.sqlite_query import (
-    IN_CHUNK,
     filtered_search,
     filters_for,
     rarest_first,
@@ -103,8 +102,7 @@ class SQLiteStore:
                 filters = replace(filters, tags=rarest_first(db, filters.tags))
             if match:
                 words = match_words(query.q)
-                word = words[0] if len(words) == 1 else None
-                total, rows = text_search(db, match, filters, query.offset, query.limit, word)
+                total, rows = text_search(db, match, filters, query.offset, query.limit, words)
             else:
                 total, rows = filtered_search(db, filters, query.offset, query.limit)
         events = [to_event(row) for row in rows]

@@ -16,9 +16,9 @@ from typing import Any
 from eventchat.models import SearchQuery
 from eventchat.store.countries import resolve_country
 from eventchat.store.fts import clean_text, fold
+from eventchat.store.schema import IN_CHUNK
 from eventchat.store.sqlite_hot import BM25, RANKED_FACETS, tokens
-
-IN_CHUNK = 500  # stays under SQLite's bound-parameter limit
+from eventchat.store.sqlite_merge import merged_order
 
 
 @dataclass(frozen=True)
@@ -214,16 +214,21 @@ def text_search(
     filters: _Filters,
     offset: int,
     limit: int,
-    word: str | None = None,
+    words: list[str],
 ) -> tuple[int, list[sqlite3.Row]]:
-    """Total and page of a full-text search: by relevance, then start_day, then id.
+    """Total and page of a full-text search for ``words``: by relevance, then start_day, then id.
 
-    ``word`` is the query's only word, if it has one: a frequent one has stored rankings (see
-    ``sqlite_hot``). Otherwise the matches are scored (see ``_ranked``); only the page's events
-    rows are read.
+    A frequent word has a stored ranking (see ``sqlite_hot``); one such word is answered from
+    it, several without filters from theirs merged (see ``sqlite_merge``). Otherwise the matches
+    are scored (see ``_ranked``). Only the page's events rows are read.
     """
     wanted = offset + limit
-    if word is not None and (listed := _from_ranking(db, match, word, filters, wanted)):
+    listed = None
+    if len(words) == 1:
+        listed = _from_ranking(db, match, words[0], filters, wanted)
+    elif filters.is_empty():
+        listed = _merged(db, match, words, wanted)
+    if listed is not None:
         total, order = listed
     else:
         total, order = _ranked(db, match, filters, wanted)
@@ -277,6 +282,21 @@ def _top_with_slack(
     rows = _rows_by_rowid(db, list(scores))
     rows.sort(key=lambda row: (scores[row["rowid"]], row["start_day"], row["id"]))
     return [row["rowid"] for row in rows[:wanted]]
+
+
+def _merged(
+    db: sqlite3.Connection, match: str, words: list[str], wanted: int
+) -> tuple[int, list[int]] | None:
+    """Total and first ``wanted`` rowids of an unfiltered search of several words, each one
+    term, from their stored rankings; None when one has none or they cannot decide the page."""
+    terms = [tokens(db, word) for word in words]
+    if any(len(term) != 1 for term in terms):
+        return None
+    count = "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?"
+    if not (matches := int(db.execute(count, [match]).fetchone()[0])):
+        return 0, []
+    order = merged_order(db, [term for (term,) in terms], wanted)
+    return None if order is None else (matches, order)
 
 
 def _from_ranking(

@@ -19,7 +19,8 @@ def test_migrations_are_recorded_in_order_and_not_rerun(tmp_path: Path) -> None:
         "m004_search_indexes",
         "m005_online_index",
         "m006_search_rankings",
+        "m007_ranking_scores",
     ]
     reopened.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 6
+        assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 7

@@ -7,6 +7,7 @@ plain one-query search of ``test_sqlite_perf_migration``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventchat.models import SearchQuery
+from eventchat.models import EventDetail, SearchQuery
 from eventchat.store import SQLiteStore, sqlite_hot
 from tests.store.test_sqlite_perf_migration import (
     EVENTS,
@@ -210,17 +211,26 @@ def test_an_empty_upsert_writes_nothing_and_keeps_the_rankings(ranked: SQLiteSto
     assert _ranked_terms(ranked.path) == before
 
 
-@pytest.fixture(scope="module")
-def ranked_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteStore]:
-    """A ranked store (low thresholds) shared by the examples of a property test."""
+@contextlib.contextmanager
+def ranked_store(path: Path, events: list[EventDetail]) -> Iterator[SQLiteStore]:
+    """A store of ``events`` ranked with the lowered thresholds (lists 40 deep), then closed."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sqlite_hot, "MIN_DOCS", 100)
         patch.setattr(sqlite_hot, "DEPTH", 40)
         patch.setattr(sqlite_hot, "FACET_DEPTH", 12)
-        store = SQLiteStore(tmp_path_factory.mktemp("hot") / "hot.sqlite3")
-        store.upsert(EVENTS)
-    yield store
-    store.close()
+        store = SQLiteStore(path)
+        store.upsert(events)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def ranked_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SQLiteStore]:
+    """A ranked store (low thresholds) shared by the examples of a property test."""
+    with ranked_store(tmp_path_factory.mktemp("hot") / "hot.sqlite3", EVENTS) as store:
+        yield store
 
 
 # One word, as the stored rankings are used for: ranked words in any case and with FTS5 syntax,

@@ -27,7 +27,12 @@ from tests.store.conftest import make
 _BM25 = "bm25(events_fts, 10.0, 4.0, 1.0, 2.0, 3.0, 3.0)"
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 OLD_MIGRATIONS = ["m001_events", "m002_events_fts", "m003_meta"]
-NEW_MIGRATIONS = ["m004_search_indexes", "m005_online_index", "m006_search_rankings"]
+NEW_MIGRATIONS = [
+    "m004_search_indexes",
+    "m005_online_index",
+    "m006_search_rankings",
+    "m007_ranking_scores",
+]
 
 
 def reference(db: sqlite3.Connection, query: SearchQuery) -> tuple[int, list[str]]:
