@@ -74,6 +74,12 @@ class Conversation:
         self._trim()
         return len(self.turns) < before
 
+    def new_model(self, budget: int) -> None:
+        """Another model from now on: what was learnt of the last one's context window (a budget
+        lowered by :meth:`shrink`) and of its tokenizer (the ratio) no longer holds."""
+        self.budget = budget
+        self.ratio = 1.0
+
     def messages(self) -> list[Message]:
         """What the next request sends: the system prompt and the kept turns."""
         self._trim()

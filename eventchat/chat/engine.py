@@ -82,8 +82,15 @@ class ChatEngine:
         self.transcript = transcript
 
     def reset(self) -> None:
-        """Forget the conversation (the system prompt stays)."""
+        """Forget the conversation (the system prompt stays). A budget the model's window lowered
+        stays lowered: the window has not changed."""
         self.conversation.reset()
+
+    def switch_model(self, name: str, budget: int) -> None:
+        """Ask model ``name`` from the next request on, with the history budget ``budget``."""
+        if name != self.llm.model:
+            self.llm.model = name
+            self.conversation.new_model(budget)
 
     @property
     def history(self) -> list[Message]:

@@ -74,7 +74,7 @@ class Repl:
             assert self.holder is not None
             runtime = await self.holder.get()
             if self.settings.model != runtime.settings.model:  # /model before it opened
-                runtime.engine.llm.model = self.settings.model
+                runtime.engine.switch_model(self.settings.model, self.settings.history_token_budget)
             self._hook(runtime)
             self._runtime = runtime
         return self._runtime
@@ -126,7 +126,7 @@ class Repl:
         """Use model ``name`` from the next turn on."""
         self.settings = self.settings.model_copy(update={"model": name})
         if self._runtime is not None:
-            self.engine.llm.model = name
+            self.engine.switch_model(name, self.settings.history_token_budget)
 
     def set_format(self, name: str) -> None:
         """Render answers as ``name`` from the next turn on."""

@@ -26,7 +26,7 @@ from eventchat.repl.loop import Repl
 from eventchat.repl.prompt import make_prompt_session
 from eventchat.runtime import open_runtime
 from eventchat.settings import load_settings
-from tests.support.openai_script import text, tool_call
+from tests.support.openai_script import context_too_long, text, tool_call
 from tests.support.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.anyio
@@ -124,6 +124,23 @@ async def test_model_switches_for_the_next_turn(chat_env: OpenAIServer) -> None:
     assert "model: gpt-test" in done.err
     assert "model: other-model" in done.err
     assert chat_env.bodies[-1]["model"] == "other-model"
+
+
+@pytest.mark.parametrize("model", [None, "gpt-test", "other-model"])
+async def test_a_new_model_starts_from_the_configured_history_budget(
+    chat_env: OpenAIServer, model: str | None
+) -> None:
+    # The second question is too long for the model: the history shrinks, the budget with it.
+    chat_env.script(text("One."), context_too_long(), text("Two."), text("Three."))
+    keys = ["first", "second", f"/model {model}" if model else "/clear", "third"]
+    done = await chat(ENTER.join(keys) + ENTER)
+    assert done.out.split() == ["One.", "Two.", "Three."]
+    configured = load_settings({})[0].history_token_budget
+    budget = done.repl.engine.conversation.budget
+    if model == "other-model":  # another window: learnt afresh
+        assert budget == configured
+    else:  # the same model (so the same window) and /clear keep it lowered
+        assert budget < configured
 
 
 async def test_format_json_renders_the_next_answer_as_json(chat_env: OpenAIServer) -> None:
