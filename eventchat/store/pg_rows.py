@@ -2,7 +2,8 @@
 
 Rows are built by the SQLite mapping (``rows.to_row``) so both stores derive the same day
 columns, country code, tags and locality key; only the types differ here: ``online`` is a
-boolean, ``tags`` a ``text[]`` and the link lists ``jsonb``.
+boolean, ``tags`` a ``text[]`` and the link lists ``jsonb``. Rows read back map to events through
+``rows.to_event``/``to_links``/``to_detail``, which take either store's types.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from eventchat.models import Event, EventDetail, EventLinks
+from eventchat.models import EventDetail
 from eventchat.store.rows import COLUMNS, to_row
 
 EVENT_COLUMNS = (
     "id, name, start_at, end_at, venue, address, locality, region, country, country_code, "
     "online, tags, description, source"
 )
-LINK_COLUMNS = "id, url, images, cfp_url, cfp_end_date, social"
 
 
 def to_params(event: EventDetail, origin: str) -> dict[str, Any]:
@@ -47,40 +47,3 @@ def longest_span(rows: Iterable[dict[str, Any]]) -> int:
             return UNKNOWN_SPAN
         longest = max(longest, days.days)
     return longest
-
-
-def to_event(row: dict[str, Any]) -> Event:
-    """The search-result Event for one row (needs the EVENT_COLUMNS)."""
-    return Event(
-        id=row["id"],
-        name=row["name"],
-        start=row["start_at"],
-        end=row["end_at"],
-        venue=row["venue"],
-        address=row["address"],
-        locality=row["locality"],
-        region=row["region"],
-        country=row["country"],
-        country_code=row["country_code"],
-        online=row["online"],
-        tags=row["tags"],
-        description=row["description"],
-        source=row["source"],
-    )
-
-
-def to_links(row: dict[str, Any]) -> EventLinks:
-    """The EventLinks of one row (needs the LINK_COLUMNS)."""
-    return EventLinks(
-        id=row["id"],
-        url=row["url"],
-        images=row["images"],
-        cfp_url=row["cfp_url"],
-        cfp_end_date=row["cfp_end_date"],
-        social=row["social"],
-    )
-
-
-def to_detail(row: dict[str, Any]) -> EventDetail:
-    """The EventDetail (event and links) of one full row."""
-    return EventDetail(**to_event(row).model_dump(), links=to_links(row))

@@ -25,10 +25,11 @@ from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
 from eventchat.store.fts import clean_text
 from eventchat.store.pg_query import search_sql
-from eventchat.store.pg_rows import EVENT_COLUMNS, LINK_COLUMNS, to_detail, to_event, to_links
+from eventchat.store.pg_rows import EVENT_COLUMNS
 from eventchat.store.pg_schema import migrate
 from eventchat.store.pg_stats import compute_stats
 from eventchat.store.pg_write import prepare, write
+from eventchat.store.rows import LINK_COLUMNS, to_detail, to_event, to_links
 from eventchat.store.stats import StoreStats
 
 P = ParamSpec("P")

@@ -1,9 +1,11 @@
-"""Mapping between EventDetail and rows of the SQLite ``events`` table."""
+"""Mapping between EventDetail and rows of the ``events`` table (SQLite; PostgreSQL reads its
+rows back through the same functions, see ``pg_rows``)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from eventchat.models import Event, EventDetail, EventLinks
@@ -39,8 +41,16 @@ def to_row(event: EventDetail, origin: str) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def to_event(row: sqlite3.Row) -> Event:
-    """The search-result Event for one ``events`` row."""
+Row = sqlite3.Row | Mapping[str, Any]  # a SQLite row, or a PostgreSQL row as a dict
+
+
+def _listed(value: Any) -> Any:
+    """A list column: JSON text in SQLite, already a list (text[], jsonb) in PostgreSQL."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def to_event(row: Row) -> Event:
+    """The search-result Event for one ``events`` row (of either store)."""
     return Event(
         id=row["id"],
         name=row["name"],
@@ -53,24 +63,24 @@ def to_event(row: sqlite3.Row) -> Event:
         country=row["country"],
         country_code=row["country_code"],
         online=bool(row["online"]),
-        tags=json.loads(row["tags"]),
+        tags=_listed(row["tags"]),
         description=row["description"],
         source=row["source"],
     )
 
 
-def to_links(row: sqlite3.Row) -> EventLinks:
+def to_links(row: Row) -> EventLinks:
     """The EventLinks of one row (needs the LINK_COLUMNS)."""
     return EventLinks(
         id=row["id"],
         url=row["url"],
-        images=json.loads(row["images"]),
+        images=_listed(row["images"]),
         cfp_url=row["cfp_url"],
         cfp_end_date=row["cfp_end_date"],
-        social=json.loads(row["social"]),
+        social=_listed(row["social"]),
     )
 
 
-def to_detail(row: sqlite3.Row) -> EventDetail:
+def to_detail(row: Row) -> EventDetail:
     """The EventDetail (event and links) of one full row."""
     return EventDetail(**to_event(row).model_dump(), links=to_links(row))
