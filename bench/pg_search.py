@@ -138,18 +138,20 @@ def _load(admin: Any, url: str, schema: str, size: int, seed: int) -> tuple[int,
 def _vacuum(admin: Any, schema: str) -> None:
     from psycopg import sql
 
-    for table in ("events", "meta"):
+    for table in ("events", "event_tags", "meta"):
         admin.execute(sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(schema, table)))
 
 
 def all_visible(admin: Any, schema: str) -> float:
-    """The share of the events table's pages VACUUM marked all-visible (index-only scans)."""
+    """The share of pages VACUUM marked all-visible (index-only scans) in the events table or in
+    event_tags, whichever is lower."""
     row = admin.execute(
-        "SELECT c.relallvisible::float / greatest(c.relpages, 1) FROM pg_class c JOIN "
-        "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = 'events'",
+        "SELECT min(c.relallvisible::float / greatest(c.relpages, 1)) FROM pg_class c JOIN "
+        "pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname IN ('events', 'event_tags')",
         (schema,),
     ).fetchone()
-    return float(row[0]) if row else 0.0
+    return float(row[0]) if row and row[0] is not None else 0.0
 
 
 def _lock(admin: Any) -> None:

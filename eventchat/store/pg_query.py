@@ -40,8 +40,16 @@ def websearch_text(text: str) -> str | None:
     return " ".join(words[:MAX_TERMS]) or None
 
 
-def filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
-    """WHERE clauses and named parameters for every filter of ``query`` but the full text."""
+def _tags(query: SearchQuery) -> list[str]:
+    return list(dict.fromkeys(t for tag in query.tags if (t := clean_text(tag).strip().lower())))
+
+
+def filters(
+    query: SearchQuery, *, days: str = "e", tags: bool = True
+) -> tuple[list[str], dict[str, Any]]:
+    """WHERE clauses and named parameters for every filter of ``query`` but the full text: the
+    days on ``days`` (``e``, or the ``event_tags`` row driving a tag search), the rest on ``e``;
+    without the tags when ``tags`` is false."""
     where: list[str] = []
     params: dict[str, Any] = {}
     if query.locality and (key := fold(query.locality.partition(",")[0])):
@@ -50,16 +58,15 @@ def filters(query: SearchQuery) -> tuple[list[str], dict[str, Any]]:
     if query.country and query.country.strip():
         where.append("e.country_code = %(country)s")
         params["country"] = resolve_country(clean_text(query.country)).code
-    tags = [t for tag in query.tags if (t := clean_text(tag).strip().lower())]
-    if tags:
+    if tags and (wanted := _tags(query)):
         where.append("e.tags @> %(tags)s::text[]")
-        params["tags"] = list(dict.fromkeys(tags))
+        params["tags"] = wanted
     if query.start_after:
-        where.append("e.end_day >= %(after)s")
-        where.append(f"e.start_day >= {_EARLIEST_START}")
+        where.append(f"{days}.end_day >= %(after)s")
+        where.append(f"{days}.start_day >= {_EARLIEST_START}")
         params["after"] = query.start_after.isoformat()
     if query.start_before:
-        where.append("e.start_day <= %(before)s")
+        where.append(f"{days}.start_day <= %(before)s")
         params["before"] = query.start_before.isoformat()
     if query.online is not None:
         where.append("e.online = %(online)s")
@@ -87,6 +94,34 @@ def _dated_page(clause: str, count: str) -> str:
     )
 
 
+_QUALIFIED = ", ".join(f"e.{column.strip()}" for column in EVENT_COLUMNS.split(","))
+_SAME_EVENT = "t.start_day = t0.start_day AND t.start_at = t0.start_at AND t.id = t0.id"
+
+
+def _tag_pages(query: SearchQuery, tags: list[str]) -> tuple[str, str, dict[str, Any]]:
+    """No text, some tags: the first tag's ``event_tags`` rows, already in start order, drive;
+    each other tag is one index probe, and the count reads no events row unless a filter needs
+    one (locality, country, online)."""
+    where, params = filters(query, days="t0", tags=False)
+    needs_events = any(clause.startswith("e.") for clause in where)
+    others = [
+        f"EXISTS (SELECT 1 FROM event_tags AS t WHERE t.tag = %(tag{i})s AND {_SAME_EVENT})"
+        for i in range(1, len(tags))
+    ]
+    clause = "WHERE " + " AND ".join(["t0.tag = %(tag0)s", *others, *where])
+    params.update({f"tag{i}": tag for i, tag in enumerate(tags)})
+    source = "event_tags AS t0 JOIN events AS e ON e.id = t0.id"
+    count = (
+        f"SELECT count(*) AS total FROM {source if needs_events else 'event_tags AS t0'} {clause}"
+    )
+    page = (
+        f"SELECT {_QUALIFIED}, ({count}) AS total FROM {source} {clause} "
+        "ORDER BY t0.start_day, t0.start_at, t0.id LIMIT %(limit)s OFFSET %(offset)s"
+    )
+    params.update(limit=query.limit, offset=query.offset)
+    return page, count, params
+
+
 def search_sql(query: SearchQuery) -> tuple[str, str, dict[str, Any]]:
     """The page query (each row carries the exact ``total``), the count query, and parameters.
 
@@ -95,8 +130,10 @@ def search_sql(query: SearchQuery) -> tuple[str, str, dict[str, Any]]:
     that give both the count and the page; without text the page stops early on the index.
     The count query is for a page past the end, which has no row to carry the total.
     """
-    where, params = filters(query)
     text = websearch_text(query.q)
+    if text is None and (tags := _tags(query)):
+        return _tag_pages(query, tags)
+    where, params = filters(query)
     if text is not None:
         where.insert(0, f"e.document @@ {_TSQUERY}")
         params["q"] = text

@@ -40,6 +40,10 @@ QUERIES: list[dict[str, Any]] = [
     {"online": False, "country": "FR"},
     {"locality": "berlin", "tags": ["javascript"], "start_after": D(2024, 1, 1),
      "start_before": D(2024, 12, 31)},
+    {"tags": ["general"], "online": True},
+    {"tags": ["devops", "general"], "country": "US", "start_before": D(2025, 12, 31)},
+    {"tags": ["devops", "security"], "online": False},
+    {"tags": ["javascript", "ux"], "start_after": D(2019, 1, 1)},
     # text, with and without filters (membership only)
     {"q": "python"},
     {"q": "conferences"},

@@ -39,7 +39,13 @@ def test_migrations_are_recorded_once_when_workers_start_together(postgres_url: 
     with ThreadPoolExecutor(max_workers=4) as pool:
         stores = list(pool.map(lambda _: PostgresStore(postgres_url), range(4)))
     try:
-        expected = ["m001_text_search", "m002_events", "m003_meta", "m004_days_index"]
+        expected = [
+            "m001_text_search",
+            "m002_events",
+            "m003_meta",
+            "m004_days_index",
+            "m005_event_tags",
+        ]
         assert [s.migrations() for s in stores] == [expected] * 4
     finally:
         for store in stores:
@@ -144,6 +150,37 @@ def test_a_long_event_written_by_another_worker_is_found_by_start_after(
     ] == ["decade"]
 
 
+def _tag_rows(url: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """event_tags as stored, and as it should be: one row per tag of every event."""
+    with psycopg.connect(url) as db:
+        stored = db.execute("SELECT * FROM event_tags ORDER BY 1, 2, 3, 4").fetchall()
+        derived = db.execute(
+            "SELECT DISTINCT t, start_day, start_at, id, end_day "
+            "FROM events, unnest(tags) AS t ORDER BY 1, 2, 3, 4"
+        ).fetchall()
+    return stored, derived
+
+
+def test_event_tags_follow_every_write_even_one_made_outside_eventchat(
+    pg: PostgresStore, postgres_url: str
+) -> None:
+    pg.upsert(EVENTS)
+    moved = EVENTS[0].model_copy(
+        update={"start": "2027-01-05", "end": None, "tags": ["Rust", "python"]}
+    )
+    pg.upsert([moved])  # an upsert that updates: tags and start day change together
+    stored, derived = _tag_rows(postgres_url)
+    assert stored == derived
+    assert ("rust", "2027-01-05", "2027-01-05", "pycon", "2027-01-05") in stored
+    with psycopg.connect(postgres_url) as db:
+        db.execute("UPDATE events SET tags = '{go,go}' WHERE id = 'jsconf'")
+        db.execute("DELETE FROM events WHERE id = 'berlin'")
+    stored, derived = _tag_rows(postgres_url)
+    assert stored == derived
+    assert [e.id for e in pg.search(SearchQuery(tags=["GO"])).events] == ["jsconf"]
+    assert pg.search(SearchQuery(tags=["data"])).total == 0  # berlin was the only one
+
+
 def test_nul_bytes_and_huge_input_never_reach_the_server_as_errors(pg: PostgresStore) -> None:
     pg.upsert(EVENTS)
     assert pg.get("pycon\x00") is None
@@ -206,7 +243,7 @@ def _plan(url: str, query: SearchQuery) -> str:
     [
         (SearchQuery(q="python"), "events_document"),
         (SearchQuery(country="Deutschland"), "events_country_code"),
-        (SearchQuery(tags=["rust", "opensource"]), "events_tags"),
+        (SearchQuery(tags=["rust", "opensource"]), "event_tags_pkey"),
         (SearchQuery(start_after=dt.date(2027, 1, 1)), "events_end_day"),
         (SearchQuery(start_before=dt.date(2014, 1, 1)), "events_days"),
         (SearchQuery(locality="Zürich"), "events_locality_key"),
