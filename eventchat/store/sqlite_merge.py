@@ -2,7 +2,7 @@
 
 FTS5's ``bm25()`` of several words is a sum over the words, in query order, of each word's own
 score (its IDF times its weighted, length-normalised frequency): the same number, bit for bit,
-as adding up the scores each word gets alone, which ``hot_ranks`` stores for the first DEPTH
+as adding up the scores each word gets alone, which ``hot_terms`` stores for the first DEPTH
 events of every frequent term (see ``sqlite_hot``). So the best events for "machine learning"
 (38k matches at 1M events, 80 ms to score them all) follow from the two lists, as in Fagin's
 threshold algorithm:
@@ -11,6 +11,10 @@ threshold algorithm:
 - an event in some of the lists, if it matches at all, scores no better than its listed scores
   plus, for each list it is missing from, that list's last score (its bound);
 - an event in none scores no better than the sum of the lists' last scores.
+
+A list is cut in search order, so an unlisted event that scores exactly a list's last score
+comes after the list's last event; with the best score past the list (``next_score``), that
+decides classes of equal scores longer than the lists (thousands of "DevOps Summit" events).
 
 The events whose bound could still reach the page get the scores they miss computed here by
 the FTS5 formula (``fts5_aux.c``, same operations in the same order, so the same doubles): the
@@ -261,7 +265,7 @@ def _rankings(db: sqlite3.Connection, terms: list[str]) -> dict[str, _Ranking] |
     marks = ", ".join("?" * len(terms))
     sql = (
         "SELECT term, total, listed, events, scores, next_score FROM hot_terms "
-        f"WHERE term IN ({marks}) AND listed > 0"
+        f"WHERE term IN ({marks}) AND listed > 0 AND events IS NOT NULL AND scores IS NOT NULL"
     )
     stored = {row[0]: row[1:] for row in db.execute(sql, terms)}
     if len(stored) < len(terms):
