@@ -292,11 +292,11 @@ def _merged(
     terms = [tokens(db, word) for word in words]
     if any(len(term) != 1 for term in terms):
         return None
-    count = "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?"
-    if not (matches := int(db.execute(count, [match]).fetchone()[0])):
-        return 0, []
     order = merged_order(db, [term for (term,) in terms], wanted)
-    return None if order is None else (matches, order)
+    if order is None:  # counted by the caller's full ranking, not twice
+        return None
+    count = "SELECT count(*) FROM events_fts WHERE events_fts MATCH ?"
+    return int(db.execute(count, [match]).fetchone()[0]), order
 
 
 def _from_ranking(
