@@ -14,13 +14,12 @@ from typing import Any
 from eventchat.models import SearchQuery
 from eventchat.store.countries import resolve_country
 from eventchat.store.fts import MAX_TERMS, clean_text, fold
+from eventchat.store.pg_hot import PAGE, rank_expression
 from eventchat.store.pg_rows import EVENT_COLUMNS
 from eventchat.store.pg_schema import TS_CONFIG
 
-# ts_rank weights for D (description), C (venue/locality/country), B (tags), A (name): the
-# ratios of the SQLite store's BM25 weights. Normalisation 1 divides by 1 + log(length).
 _TSQUERY = f"websearch_to_tsquery('{TS_CONFIG}', %(q)s)"
-_RANK = f"ts_rank('{{0.1, 0.3, 0.4, 1.0}}', e.document, {_TSQUERY}, 1)"
+_RANK = rank_expression(_TSQUERY)
 # An event ending on or after `after` starts at most `max_days` (the longest any stored event
 # lasts, kept in meta by every write) before it. The redundant bound lets the start-day index
 # begin near `after` instead of walking every past event; without the meta row it bounds nothing.
@@ -120,6 +119,16 @@ def _tag_pages(query: SearchQuery, tags: list[str]) -> tuple[str, str, dict[str,
     )
     params.update(limit=query.limit, offset=query.offset)
     return page, count, params
+
+
+def ranked_page_sql(query: SearchQuery) -> tuple[str, dict[str, Any]] | None:
+    """The page of a one-word search without filters from the stored rankings (``pg_hot``), if
+    the query is one: it returns no row when there is no current ranking deep enough."""
+    text = websearch_text(query.q)
+    if text is None or " " in text or filters(query)[0]:
+        return None
+    params = {"q": text, "offset": query.offset, "limit": query.limit}
+    return PAGE.format(columns=_QUALIFIED), params
 
 
 def search_sql(query: SearchQuery) -> tuple[str, str, dict[str, Any]]:

@@ -198,6 +198,33 @@ def m005_event_tags(db: psycopg.Connection[TupleRow]) -> None:
     )
 
 
+@migration
+def m006_search_rankings(db: psycopg.Connection[TupleRow]) -> None:
+    """Stored rankings of frequent lexemes (see pg_hot.py), valid while ``meta.data_version``,
+    which every statement writing events bumps, is the version they were ranked at.
+
+    At 100k events (``python -m bench pg_search``): text searches p50 28 → 1.4 ms, p99 94 → 22.
+    """
+    db.execute(
+        'CREATE TABLE hot_terms (query text COLLATE "C" PRIMARY KEY, total integer NOT NULL, '
+        "listed integer NOT NULL, version text)"
+    )
+    db.execute(
+        'CREATE TABLE hot_ranks (query text COLLATE "C" NOT NULL, pos integer NOT NULL, '
+        'id text COLLATE "C" NOT NULL, PRIMARY KEY (query, pos))'
+    )
+    db.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
+    db.execute(
+        "CREATE FUNCTION events_written() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'data_version'; "
+        "RETURN NULL; END $$"
+    )
+    db.execute(
+        "CREATE TRIGGER events_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION events_written()"
+    )
+
+
 def migrate(db: psycopg.Connection[TupleRow]) -> list[str]:
     """Apply the pending migrations in order under the migration lock; return the names applied.
 

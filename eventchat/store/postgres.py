@@ -23,8 +23,9 @@ from psycopg_pool import ConnectionPool
 
 from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
+from eventchat.store import pg_hot
 from eventchat.store.fts import clean_text
-from eventchat.store.pg_query import search_sql
+from eventchat.store.pg_query import ranked_page_sql, search_sql
 from eventchat.store.pg_rows import EVENT_COLUMNS
 from eventchat.store.pg_schema import migrate
 from eventchat.store.pg_stats import compute_stats
@@ -121,7 +122,11 @@ class PostgresStore:
         """One page of events matching ``query``; UnknownCountryError for an unknown country."""
         page_sql, count_sql, params = search_sql(query)
         with self._pool.connection() as db:
-            rows = db.execute(page_sql, params).fetchall()
+            rows = []
+            if (ranked := ranked_page_sql(query)) is not None:
+                rows = db.execute(*ranked).fetchall()
+            if not rows:
+                rows = db.execute(page_sql, params).fetchall()
             if rows:
                 total = int(rows[0]["total"])
             else:  # past the last match the page has no row to carry the total
@@ -163,12 +168,26 @@ class PostgresStore:
             return compute_stats(db, today or dt.date.today())
 
     @_guard
-    def upsert(self, events: Iterable[EventDetail]) -> int:
-        """Insert or replace events by id in one transaction; return how many were written."""
+    def upsert(self, events: Iterable[EventDetail], *, rerank: bool = True) -> int:
+        """Insert or replace events by id in one transaction; return how many were written.
+
+        ``rerank=False`` leaves the frequent words unranked (searches stay exact, just slower
+        for them) until :meth:`rank_frequent_terms`: for a caller writing many batches.
+        """
         events = list(events)
+        if not events:
+            return 0
         with self._pool.connection() as db, db.transaction():
             write(db, prepare(events, "import"), on_conflict="update")
+        if rerank:
+            self.rank_frequent_terms()
         return len(events)
+
+    @_guard
+    def rank_frequent_terms(self) -> int:
+        """Store the rankings of the frequent words (see ``pg_hot``); return how many."""
+        with self._pool.connection() as db:
+            return pg_hot.refresh(db)
 
     @_guard
     def load_bundled(self, events: Iterable[EventDetail], version: str) -> int:
@@ -180,6 +199,7 @@ class PostgresStore:
         with self._pool.connection() as db, db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (BUNDLE_LOCK,))
             self._replace_bundled(db, rows, version)
+        self.rank_frequent_terms()
         return len(rows)
 
     @_guard
@@ -195,6 +215,7 @@ class PostgresStore:
             if row is not None and row["value"] == version:
                 return False
             self._replace_bundled(db, prepare(events(), "bundled"), version)
+        self.rank_frequent_terms()
         return True
 
     @staticmethod
