@@ -3,8 +3,10 @@
 As in the SQLite store (``sqlite_hot``): ``ts_rank`` has to rank every match before the best ten
 are known, and a word in a fifth of the events ("javascript") is what people search for, so
 after each write the store ranks, for every lexeme in at least MIN_DOCS events, the first DEPTH
-matches exactly as a search would order them (rank, then start_day, then id). A search for one
-such word, without filters, reads its page from ``hot_ranks`` and its total from ``hot_terms``.
+matches exactly as a search would order them (rank, then start_day, then id), and counts its
+matches by country, locality and online. A search for one such word, without filters or with
+one of those, reads its page from ``hot_ranks`` (walking the list, keeping the events that pass
+the filter) and its total from ``hot_terms`` or ``hot_counts``.
 
 Several writers may work at once here, so a trigger cannot simply empty the tables (a refresh
 that began before a write could store its ranking after it). Instead every statement that
@@ -47,6 +49,20 @@ FROM (
 """
 
 
+# A term's matches counted by each facet value, in one pass (NULL values are not counted).
+_COUNT = """
+INSERT INTO hot_counts (query, facet, value, n)
+SELECT %(key)s, facet, value, n FROM (
+    SELECT CASE WHEN GROUPING(e.country_code) = 0 THEN 'country'
+                WHEN GROUPING(e.locality_key) = 0 THEN 'locality' ELSE 'online' END AS facet,
+           coalesce(e.country_code, e.locality_key, e.online::text) AS value, count(*) AS n
+    FROM events AS e WHERE e.document @@ %(tsquery)s::tsquery
+    GROUP BY GROUPING SETS ((e.country_code), (e.locality_key), (e.online))
+) AS counted WHERE value IS NOT NULL
+"""
+FACETS = {"country": "country_code", "locality": "locality_key", "online": "online"}
+
+
 def refresh(db: psycopg.Connection[DictRow]) -> int:
     """Rank every lexeme in MIN_DOCS or more events, DEPTH deep; return how many were ranked.
 
@@ -59,8 +75,8 @@ def refresh(db: psycopg.Connection[DictRow]) -> int:
             db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             row = db.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
             version = None if row is None else str(row["value"])
-            db.execute("DELETE FROM hot_ranks")
-            db.execute("DELETE FROM hot_terms")
+            for table in ("hot_ranks", "hot_terms", "hot_counts"):
+                db.execute(f"DELETE FROM {table}")
             frequent = db.execute(
                 "SELECT word, ndoc FROM ts_stat('SELECT document FROM events') "
                 "WHERE ndoc >= %s ORDER BY word",
@@ -78,21 +94,32 @@ def _rank(db: psycopg.Connection[DictRow], word: str, matches: int, version: str
     found = db.execute("SELECT %s::tsquery::text AS key", (tsquery,)).fetchone()
     params = {"key": None if found is None else found["key"], "tsquery": tsquery, "depth": DEPTH}
     db.execute(_RANK, params)
+    db.execute(_COUNT, params)
     db.execute(
         "INSERT INTO hot_terms (query, total, listed, version) VALUES (%s, %s, %s, %s)",
         (params["key"], matches, min(matches, DEPTH), version),
     )
 
 
-# The page of a one-word search without filters, from a current ranking deep enough for it;
-# no row when there is none (the caller then ranks every match).
+# The page of a one-word search without filters or with one facet filter, from a current
+# ranking: the listed matches passing {clause} (none: the ranking holds none for the page), with
+# the ranking's depth and the count of the word's matches passing the filter ({count}). No row
+# at all when there is no current ranking.
 PAGE = """
-SELECT {columns}, h.total FROM hot_terms AS h
-JOIN hot_ranks AS r ON r.query = h.query
-JOIN events AS e ON e.id = r.id
-WHERE h.query = websearch_to_tsquery('{config}', %(q)s)::text
-  AND h.version = (SELECT value FROM meta WHERE key = 'data_version')
-  AND (%(offset)s + %(limit)s <= h.listed OR h.listed = h.total)
-  AND r.pos >= %(offset)s AND r.pos < %(offset)s + %(limit)s
-ORDER BY r.pos
+WITH h AS (
+    SELECT query, listed, total FROM hot_terms
+    WHERE query = websearch_to_tsquery('{config}', %(q)s)::text
+      AND version = (SELECT value FROM meta WHERE key = 'data_version')
+)
+SELECT h.listed, h.total AS matches, {count} AS counted, page.*
+FROM h LEFT JOIN LATERAL (
+    SELECT {columns}, r.pos FROM hot_ranks AS r JOIN events AS e ON e.id = r.id
+    WHERE r.query = h.query AND {clause}
+    ORDER BY r.pos LIMIT %(limit)s OFFSET %(offset)s
+) AS page ON true
+ORDER BY page.pos
 """.replace("{config}", TS_CONFIG)
+FACET_COUNT = (
+    "coalesce((SELECT n FROM hot_counts AS c WHERE c.query = h.query "
+    "AND c.facet = %(facet)s AND c.value = %(value)s), 0)"
+)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from eventchat.models import SearchQuery
+from eventchat.store import pg_hot
 from eventchat.store.countries import resolve_country
 from eventchat.store.fts import MAX_TERMS, clean_text, fold
-from eventchat.store.pg_hot import PAGE, rank_expression
+from eventchat.store.pg_hot import rank_expression
 from eventchat.store.pg_rows import EVENT_COLUMNS
 from eventchat.store.pg_schema import TS_CONFIG
 
@@ -122,13 +123,23 @@ def _tag_pages(query: SearchQuery, tags: list[str]) -> tuple[str, str, dict[str,
 
 
 def ranked_page_sql(query: SearchQuery) -> tuple[str, dict[str, Any]] | None:
-    """The page of a one-word search without filters from the stored rankings (``pg_hot``), if
-    the query is one: it returns no row when there is no current ranking deep enough."""
+    """The page of a one-word search, with no filter or one facet filter (country, locality or
+    online), from the stored rankings (``pg_hot.PAGE``), if the query is one."""
     text = websearch_text(query.q)
-    if text is None or " " in text or filters(query)[0]:
+    if text is None or " " in text:
         return None
-    params = {"q": text, "offset": query.offset, "limit": query.limit}
-    return PAGE.format(columns=_QUALIFIED), params
+    where, params = filters(query)
+    facets = [facet for facet in pg_hot.FACETS if facet in params]
+    if len(where) > 1 or len(where) != len(facets):
+        return None
+    params.update(q=text, offset=query.offset, limit=query.limit)
+    if not facets:
+        count, clause = "h.total", "true"
+    else:
+        value = params[facets[0]]
+        params.update(facet=facets[0], value=str(value).lower() if facets[0] == "online" else value)
+        count, clause = pg_hot.FACET_COUNT, where[0]
+    return pg_hot.PAGE.format(columns=_QUALIFIED, count=count, clause=clause), params
 
 
 def search_sql(query: SearchQuery) -> tuple[str, str, dict[str, Any]]:

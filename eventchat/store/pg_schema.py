@@ -225,6 +225,22 @@ def m006_search_rankings(db: psycopg.Connection[TupleRow]) -> None:
     )
 
 
+@migration
+def m007_search_counts(db: psycopg.Connection[TupleRow]) -> None:
+    """Each ranked lexeme's matches counted by country, locality and online (see pg_hot.py), so
+    that one word with one of those filters needs no count over its matches.
+
+    Rankings are derived data: those stored before this migration are dropped, and made again,
+    with counts, by the next write.
+    """
+    db.execute(
+        'CREATE TABLE hot_counts (query text COLLATE "C" NOT NULL, facet text NOT NULL, '
+        "value text NOT NULL, n integer NOT NULL, PRIMARY KEY (query, facet, value))"
+    )
+    db.execute("DELETE FROM hot_ranks")
+    db.execute("DELETE FROM hot_terms")
+
+
 def migrate(db: psycopg.Connection[TupleRow]) -> list[str]:
     """Apply the pending migrations in order under the migration lock; return the names applied.
 

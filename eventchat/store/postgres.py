@@ -71,6 +71,21 @@ def _guard(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def page_from_ranking(rows: list[DictRow], query: SearchQuery) -> tuple[int, list[DictRow]] | None:
+    """Total and page from the rows of ``pg_hot.PAGE``, or None when the ranking cannot tell.
+
+    The listed matches passing the filter are the first of all that pass it, so the page is
+    exact when it is full, when every match is listed, or when it reaches the counted total.
+    """
+    if not rows:
+        return None  # no current ranking
+    found = [row for row in rows if row["id"] is not None]
+    listed, matches, counted = (int(rows[0][key]) for key in ("listed", "matches", "counted"))
+    if len(found) == query.limit or listed == matches or query.offset + len(found) >= counted:
+        return counted, found
+    return None
+
+
 class PostgresStore:
     """A Store over one PostgreSQL database (see :class:`eventchat.store.base.Store`)."""
 
@@ -122,12 +137,12 @@ class PostgresStore:
         """One page of events matching ``query``; UnknownCountryError for an unknown country."""
         page_sql, count_sql, params = search_sql(query)
         with self._pool.connection() as db:
-            rows = []
+            listed = None
             if (ranked := ranked_page_sql(query)) is not None:
-                rows = db.execute(*ranked).fetchall()
-            if not rows:
-                rows = db.execute(page_sql, params).fetchall()
-            if rows:
+                listed = page_from_ranking(db.execute(*ranked).fetchall(), query)
+            if listed is not None:
+                total, rows = listed
+            elif rows := db.execute(page_sql, params).fetchall():
                 total = int(rows[0]["total"])
             else:  # past the last match the page has no row to carry the total
                 found = db.execute(count_sql, params).fetchone()

@@ -7,6 +7,7 @@ reference is the store's own full ranking (the page query of ``search_sql``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from psycopg.rows import dict_row
 from eventchat.models import SearchQuery
 from eventchat.store import pg_hot
 from eventchat.store.pg_query import ranked_page_sql, search_sql
-from eventchat.store.postgres import PostgresStore
+from eventchat.store.postgres import PostgresStore, page_from_ranking
 from tests.store.test_sqlite_perf_migration import EVENTS
 
 pytestmark = pytest.mark.postgres
@@ -36,20 +37,22 @@ def ranked(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Postg
     store.close()
 
 
-def _page(url: str, sql: str, params: dict[str, Any]) -> tuple[int | None, list[str]]:
+def _full_ranking(url: str, query: SearchQuery) -> tuple[int, list[str]]:
+    page, count, params = search_sql(query)
     with psycopg.connect(url, row_factory=dict_row) as db:
-        rows = db.execute(sql, params).fetchall()
-    return (int(rows[0]["total"]) if rows else None), [row["id"] for row in rows]
+        rows = db.execute(page, params).fetchall()
+        total = db.execute(count, params).fetchone()
+    return (int(total["total"]) if total else 0), [row["id"] for row in rows]
 
 
-def _full_ranking(url: str, query: SearchQuery) -> tuple[int | None, list[str]]:
-    page, _, params = search_sql(query)
-    return _page(url, page, params)
-
-
-def _stored(url: str, query: SearchQuery) -> tuple[int | None, list[str]]:
+def _stored(url: str, query: SearchQuery) -> tuple[int, list[str]] | None:
+    """The page as the stored rankings give it (None: they cannot tell)."""
     found = ranked_page_sql(query)
-    return (None, []) if found is None else _page(url, *found)
+    if found is None:
+        return None
+    with psycopg.connect(url, row_factory=dict_row) as db:
+        page = page_from_ranking(db.execute(*found).fetchall(), query)
+    return None if page is None else (page[0], [row["id"] for row in page[1]])
 
 
 def test_a_write_ranks_every_frequent_word_as_deep_as_the_list_goes(
@@ -64,30 +67,52 @@ def test_a_write_ranks_every_frequent_word_as_deep_as_the_list_goes(
     assert versions == [version]
 
 
+FILTERS: list[dict[str, Any]] = [
+    {},
+    {"country": "US"},
+    {"country": "Deutschland"},
+    {"locality": "Berlin"},
+    {"online": True},
+    {"online": False},
+]
+
+
 def test_one_word_pages_equal_ranking_every_match_and_come_from_the_lists(
     ranked: PostgresStore,
 ) -> None:
     served = 0
     for word in WORDS:
-        for offset, limit in PAGES:
-            query = SearchQuery(q=word, offset=offset, limit=limit)
-            page = ranked.search(query)
-            total, ids = _full_ranking(ranked.url, query)
-            assert [e.id for e in page.events] == ids, query
-            if ids:
-                assert page.total == total
-            stored = _stored(ranked.url, query)
-            if stored[1]:  # a page from the lists is the page
-                assert stored == (total, ids)
-                served += 1
-            elif offset + limit <= 40 and word.lower() in {"javascript", "summit", "the"}:
-                pytest.fail(f"{query} should have come from the stored ranking")
-    assert served >= 15
+        for extra in FILTERS:
+            for offset, limit in PAGES:
+                query = SearchQuery(q=word, offset=offset, limit=limit, **extra)
+                page = ranked.search(query)
+                expected = _full_ranking(ranked.url, query)
+                assert (page.total, [e.id for e in page.events]) == expected, query
+                stored = _stored(ranked.url, query)
+                if stored is not None:  # a page the lists decide is the page
+                    assert stored == expected, query
+                    served += 1
+                elif not extra and offset + limit <= 40 and word in {"javascript", "summit"}:
+                    pytest.fail(f"{query} should have come from the stored ranking")
+    assert served >= 100
+
+
+def test_facet_counts_are_the_counts_of_the_matches(ranked: PostgresStore) -> None:
+    with psycopg.connect(ranked.url) as db:
+        stored = db.execute(
+            "SELECT c.value, c.n FROM hot_counts AS c WHERE c.query = %s AND c.facet = %s",
+            ("'javascript'", "country"),
+        ).fetchall()
+    assert len(stored) > 3
+    for code, n in stored:
+        assert _full_ranking(ranked.url, SearchQuery(q="javascript", country=code))[0] == n
 
 
 def test_filters_and_several_words_rank_every_match(ranked: PostgresStore) -> None:
     for query in [
-        SearchQuery(q="javascript", country="US"),
+        SearchQuery(q="javascript", country="US", online=True),
+        SearchQuery(q="javascript", tags=["javascript"]),
+        SearchQuery(q="javascript", start_after=dt.date(2026, 1, 1)),
         SearchQuery(q="javascript security"),
         SearchQuery(q="node.js"),
         SearchQuery(q=""),
@@ -97,17 +122,19 @@ def test_filters_and_several_words_rank_every_match(ranked: PostgresStore) -> No
 
 def test_a_ranking_older_than_the_data_is_never_used(ranked: PostgresStore) -> None:
     query = SearchQuery(q="javascript", limit=10)
-    assert _stored(ranked.url, query)[1]
+    assert _stored(ranked.url, query) is not None
     first = ranked.search(query).events[0]
     with psycopg.connect(ranked.url) as db:  # a write eventchat did not make
         db.execute("UPDATE events SET name = 'Gone' WHERE id = %s", (first.id,))
-    assert _stored(ranked.url, query) == (None, [])
+    assert _stored(ranked.url, query) is None
     page = ranked.search(query)
     assert first.id not in [e.id for e in page.events]
     assert (page.total, [e.id for e in page.events]) == _full_ranking(ranked.url, query)
     # A write that skips ranking leaves none current either; ranking again restores them.
     ranked.upsert([EVENTS[1].model_copy(update={"name": "JavaScript JavaScript"})], rerank=False)
-    assert _stored(ranked.url, query) == (None, [])
+    assert _stored(ranked.url, query) is None
     assert ranked.rank_frequent_terms() > 0
-    assert _stored(ranked.url, query) == _full_ranking(ranked.url, query)
-    assert _stored(ranked.url, query)[1][0] == EVENTS[1].id
+    stored = _stored(ranked.url, query)
+    assert stored == _full_ranking(ranked.url, query)
+    assert stored is not None
+    assert stored[1][0] == EVENTS[1].id

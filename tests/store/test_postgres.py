@@ -46,6 +46,7 @@ def test_migrations_are_recorded_once_when_workers_start_together(postgres_url: 
             "m004_days_index",
             "m005_event_tags",
             "m006_search_rankings",
+            "m007_search_counts",
         ]
         assert [s.migrations() for s in stores] == [expected] * 4
     finally:
