@@ -25,7 +25,7 @@ def run_update(settings: Settings, *, years: list[int] | None = None) -> int:
     from rich.progress import Progress
 
     from eventchat.store import open_store
-    from eventchat.store.update import TOPICS, UpdateReport, fetch_confs_tech
+    from eventchat.store.sources.update import TOPICS, UpdateReport, fetch_confs_tech
 
     today = settings.effective_today()
     wanted = years or [today.year, today.year + 1]

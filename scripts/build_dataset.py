@@ -17,8 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from eventchat.store.bundled import write_dataset  # noqa: E402
-from eventchat.store.confstech import read_directory  # noqa: E402
+from eventchat.store.sources.bundled import write_dataset  # noqa: E402
+from eventchat.store.sources.confstech import read_directory  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,6 @@
-"""Event stores: the Store protocol, the SQLite FTS5 store and the embedded default database.
+"""Event stores: the face that opens one. SQLite (``sqlite/``) or PostgreSQL (``postgres/``)
+hold the events; both search through one tantivy index (``index/``); ``importers/`` read files
+and ``sources/`` the bundled and remote event data.
 
 ``open_store("")`` opens the default database in the user's data directory, building it from the
 bundled dataset on first use, refreshing it when the bundled dataset changes, and rebuilding it
@@ -19,9 +21,10 @@ import platformdirs
 
 from eventchat.errors import ConfigError, StoreError
 from eventchat.store.base import Store
-from eventchat.store.bundled import DATA_DIR, dataset_version, read_dataset
 from eventchat.store.countries import Country, UnknownCountryError, find_country, resolve_country
+from eventchat.store.sources.bundled import DATA_DIR, dataset_version, read_dataset
 from eventchat.store.sqlite import SQLiteStore
+from eventchat.store.sqlite.store import index_path
 from eventchat.store.stats import StoreStats
 
 if TYPE_CHECKING:
@@ -55,7 +58,7 @@ def build_database(path: Path, *, bundle_dir: Path = DATA_DIR) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    store = SQLiteStore(tmp)
+    store = SQLiteStore(tmp, index_dir=index_path(path))  # its index is the final file's
     try:
         store.load_bundled(read_dataset(bundle_dir), dataset_version(bundle_dir))
     finally:

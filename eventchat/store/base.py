@@ -1,8 +1,8 @@
 """The Store protocol: what the events API needs from a database.
 
-SQLite (``sqlite.py``) implements it for the embedded default; a PostgreSQL store can implement
-the same methods with a tsvector column. Implementations are safe to call from several threads
-(FastAPI runs sync routes in a thread pool).
+SQLite (``sqlite/``) implements it for the embedded default and PostgreSQL (``postgres/``) for
+deployments; both search through the tantivy index (``index/``). Implementations are safe to
+call from several threads (FastAPI runs sync routes in a thread pool).
 """
 
 from __future__ import annotations

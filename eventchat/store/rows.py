@@ -10,7 +10,7 @@ from typing import Any
 
 from eventchat.models import Event, EventDetail, EventLinks
 from eventchat.store.countries import find_country
-from eventchat.store.fts import fold
+from eventchat.store.text import fold
 
 COLUMNS = (
     "id", "name", "start_at", "end_at", "start_day", "end_day", "venue", "address", "locality",

@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from eventchat.store.confstech import normalise_row
+from eventchat.store.sources.confstech import normalise_row
 from eventchat.store.importers import parse_file
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from eventchat.models import EventDetail, stable_id
-from eventchat.store.bundled import DATA_DIR, DATASET_FILE, dataset_meta, read_dataset
-from eventchat.store.confstech import normalise_row, read_directory
+from eventchat.store.sources.bundled import DATA_DIR, DATASET_FILE, dataset_meta, read_dataset
+from eventchat.store.sources.confstech import normalise_row, read_directory
 
 SOURCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "confs-tech"
 needs_source = pytest.mark.skipif(

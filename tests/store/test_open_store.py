@@ -11,7 +11,7 @@ import pytest
 from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchQuery
 from eventchat.store import default_database_path, open_store
-from eventchat.store.bundled import dataset_version, write_dataset
+from eventchat.store.sources.bundled import dataset_version, write_dataset
 
 
 def event(event_id: str, name: str) -> EventDetail:

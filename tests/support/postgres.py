@@ -101,7 +101,7 @@ def postgres_url(postgres_schemas: Schemas) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_bundled_store(postgres_schemas: Schemas) -> Iterator[PostgresStore]:
     """A PostgreSQL store loaded with the bundled dataset once per session; do not write to it."""
-    from eventchat.store.bundled import dataset_version, read_dataset
+    from eventchat.store.sources.bundled import dataset_version, read_dataset
     from eventchat.store.postgres import PostgresStore
 
     store = PostgresStore(postgres_schemas.create())

@@ -1,8 +1,9 @@
 """confs.tech files (tech-conferences/conference-data): a JSON list of conference rows.
 
-The normalisation is the bundled dataset's own (:func:`eventchat.store.confstech.normalise_row`),
-so an imported confs.tech file gets the bundled ids and updates those events rather than adding
-copies. The topic comes from the file name when it is a confs.tech topic (``python.json``).
+The normalisation is the bundled dataset's own
+(:func:`eventchat.store.sources.confstech.normalise_row`), so an imported confs.tech file gets
+the bundled ids and updates those events rather than adding copies. The topic comes from the
+file name when it is a confs.tech topic (``python.json``).
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from eventchat.models import EventDetail
-from eventchat.store.confstech import normalise_row
 from eventchat.store.importers.batch import RecordProblem
 from eventchat.store.importers.fields import check_order, finish, iso_date, text
+from eventchat.store.sources.confstech import normalise_row
 
 FORMAT = "confs.tech"
 
 
 def topic_of(path: Path) -> str | None:
     """The topic a confs.tech file name stands for, or None for any other name."""
-    from eventchat.store.update import TOPICS
+    from eventchat.store.sources.update import TOPICS
 
     stem = path.stem.lower()
     return stem if stem in TOPICS else None

@@ -16,7 +16,7 @@ from psycopg import sql
 from psycopg.rows import DictRow
 
 from eventchat.models import EventDetail
-from eventchat.store.pg_rows import longest_span, to_params
+from eventchat.store.postgres.rows import to_params
 from eventchat.store.rows import COLUMNS
 
 _STAGING = (
@@ -52,13 +52,3 @@ def write(db: psycopg.Connection[DictRow], rows: list[dict[str, Any]], on_confli
         sql.SQL("INSERT INTO events ({names}) SELECT {names} FROM incoming_events ORDER BY id {c}")
         .format(names=_NAMES, c=_ON_CONFLICT[on_conflict])
     )  # fmt: skip
-    record_span(db, rows)
-
-
-def record_span(db: psycopg.Connection[DictRow], rows: list[dict[str, Any]]) -> None:
-    """Raise ``meta.max_days`` to the longest of ``rows`` (it never shrinks: a bound stays true)."""
-    db.execute(
-        "INSERT INTO meta VALUES ('max_days', %s) ON CONFLICT (key) DO UPDATE "
-        "SET value = greatest(meta.value::int, excluded.value::int)::text",
-        (str(longest_span(rows)),),
-    )

@@ -8,9 +8,7 @@ boolean, ``tags`` a ``text[]`` and the link lists ``jsonb``. Rows read back map 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -32,18 +30,3 @@ def to_params(event: EventDetail, origin: str) -> dict[str, Any]:
     params["images"] = Jsonb(json.loads(params["images"]))
     params["social"] = Jsonb(json.loads(params["social"]))
     return params
-
-
-UNKNOWN_SPAN = 36_500  # days: a bound that bounds nothing, for days that do not parse
-
-
-def longest_span(rows: Iterable[dict[str, Any]]) -> int:
-    """The most days any of ``rows`` lasts (end day minus start day), 0 for none."""
-    longest = 0
-    for row in rows:
-        try:
-            days = dt.date.fromisoformat(row["end_day"]) - dt.date.fromisoformat(row["start_day"])
-        except ValueError:
-            return UNKNOWN_SPAN
-        longest = max(longest, days.days)
-    return longest

@@ -17,7 +17,7 @@ from typing import Any
 
 from eventchat.models import EventDetail
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DATASET_FILE = "confs-tech.jsonl.gz"
 META_FILE = "confs-tech.meta.json"
 

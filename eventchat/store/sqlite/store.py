@@ -1,4 +1,9 @@
-"""The SQLite store: FTS5 full-text search over an external-content table kept in sync by triggers.
+"""The SQLite store of record, searched through a tantivy index kept beside the file.
+
+The index (``<file>.index/``) is derived from the ``events`` table: every write here updates it
+in the same operation, and a write from anywhere else (another process, a raw sqlite3
+connection) moves ``meta.data_version`` through triggers, so the next search brings the index
+up to date first (see ``eventchat.store.index.sync``).
 
 Each thread gets its own connection (FastAPI runs sync routes in a thread pool; a sqlite3
 connection must not be used by two threads at once), and the database runs in WAL mode so
@@ -12,30 +17,29 @@ import datetime as dt
 import functools
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
-from eventchat.store import sqlite_hot
-from eventchat.store.fts import clean_text, match_expression, match_words
+from eventchat.store.index import SearchIndex, Version
 from eventchat.store.rows import COLUMNS, LINK_COLUMNS, to_detail, to_event, to_links, to_row
-from eventchat.store.schema import IN_CHUNK, SPAN_KEY, migrate, snapshot, transaction
-from eventchat.store.sqlite_query import (
-    filtered_search,
-    filters_for,
-    rarest_first,
-    text_search,
-)
-from eventchat.store.stats import StoreStats, compute_stats
+from eventchat.store.sqlite.migrations import IN_CHUNK, migrate, snapshot, transaction
+from eventchat.store.sqlite.stats import compute_stats
+from eventchat.store.stats import StoreStats
+from eventchat.store.text import clean_text
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 _UPDATE = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "id")
 _INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+
+
+def index_path(path: Path) -> Path:
+    """Where the search index of the database ``path`` lives: ``<file>.index`` beside it."""
+    return path.with_name(path.name + ".index")
 
 
 def _guard(method: Callable[P, R]) -> Callable[P, R]:
@@ -58,8 +62,9 @@ def _guard(method: Callable[P, R]) -> Callable[P, R]:
 class SQLiteStore:
     """A Store over one SQLite file (see :class:`eventchat.store.base.Store` for semantics)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, index_dir: Path | None = None) -> None:
         self.path = Path(path)
+        self.index = SearchIndex(index_dir or index_path(self.path))
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -84,7 +89,6 @@ class SQLiteStore:
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
-        sqlite_hot.prepare(db)
         with self._lock:
             self._connections.append(db)
         self._local.db = db
@@ -93,20 +97,34 @@ class SQLiteStore:
     @_guard
     def search(self, query: SearchQuery) -> SearchPage:
         """One page of events matching ``query``; UnknownCountryError for an unknown country."""
-        match = match_expression(query.q)
-        # One snapshot: the total, the ranked rowids and the rows read for them must agree.
-        with snapshot(self._db()) as db:
-            span = db.execute("SELECT value FROM meta WHERE key = ?", (SPAN_KEY,)).fetchone()
-            filters = filters_for(query, None if span is None else str(span[0]))
-            if len(filters.tags) > 1:
-                filters = replace(filters, tags=rarest_first(db, filters.tags))
-            if match:
-                words = match_words(query.q)
-                total, rows = text_search(db, match, filters, query.offset, query.limit, words)
-            else:
-                total, rows = filtered_search(db, filters, query.offset, query.limit)
-        events = [to_event(row) for row in rows]
+        total, ids = self.index.search(query, self.version(), self._all_rows)
+        found = self._rows_by_id(ids)
+        events = [to_event(found[i]) for i in ids if i in found]
         return SearchPage(total=total, count=len(events), offset=query.offset, events=events)
+
+    def version(self, db: sqlite3.Connection | None = None) -> Version:
+        """Which database this is and how often its events were written (see m008)."""
+        rows = (db or self._db()).execute(
+            "SELECT key, value FROM meta WHERE key IN ('store_id', 'data_version')"
+        )
+        meta = {str(key): str(value) for key, value in rows}
+        return Version(meta.get("store_id", ""), meta.get("data_version", ""))
+
+    def _rows_by_id(self, ids: list[str]) -> dict[str, sqlite3.Row]:
+        marks = ", ".join("?" * len(ids))
+        found = self._db().execute(f"SELECT * FROM events WHERE id IN ({marks})", ids)
+        return {row["id"]: row for row in found}
+
+    def _all_rows(self) -> Iterator[Mapping[str, Any]]:
+        """Every events row, from one snapshot: what a rebuild of the index reads."""
+        with snapshot(self._db()) as db:
+            yield from db.execute(f"SELECT {', '.join(COLUMNS)} FROM events")
+
+    @_guard
+    def reindex(self) -> int:
+        """Rebuild the search index from the events table; return how many events it holds."""
+        self.index.rebuild(self.version(), self._all_rows())
+        return self.count()
 
     @_guard
     def links(self, ids: Sequence[str]) -> list[EventLinks]:
@@ -138,29 +156,24 @@ class SQLiteStore:
         return compute_stats(self._db(), today or dt.date.today())
 
     @_guard
-    def upsert(self, events: Iterable[EventDetail], *, rerank: bool = True) -> int:
-        """Insert or replace events by id in one transaction; return how many were written.
-
-        ``rerank=False`` leaves the frequent terms unranked (searches stay exact, just slower
-        for them) until :meth:`rank_frequent_terms`: for a caller writing many batches.
-        """
+    def upsert(self, events: Iterable[EventDetail]) -> int:
+        """Insert or replace events by id in one transaction, then update the search index;
+        return how many were written."""
         rows = [to_row(event, "import") for event in events]
         if not rows:
             return 0
         with transaction(self._db()) as db:
+            before = self.version(db)
             db.executemany(f"{_INSERT} ON CONFLICT(id) DO UPDATE SET {_UPDATE}", rows)
-        if rerank:
-            self.rank_frequent_terms()
+            after = self.version(db)
+        written = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+        self.index.apply(before, after, written, self._all_rows)
         return len(rows)
 
     @_guard
-    def rank_frequent_terms(self) -> int:
-        """Store the rankings of the frequent terms (see ``sqlite_hot``); return how many."""
-        return sqlite_hot.refresh(self._db())
-
-    @_guard
     def load_bundled(self, events: Iterable[EventDetail], version: str) -> int:
-        """Replace the bundled events with ``events`` and record ``version``, in one transaction.
+        """Replace the bundled events with ``events`` and record ``version``, in one transaction,
+        then rebuild the search index.
 
         Imported events survive, and an imported event keeps its id over a bundled one.
         """
@@ -169,7 +182,7 @@ class SQLiteStore:
             db.execute("DELETE FROM events WHERE origin = 'bundled'")
             db.executemany(f"{_INSERT} ON CONFLICT(id) DO NOTHING", rows)
             db.execute("INSERT OR REPLACE INTO meta VALUES ('dataset_version', ?)", (version,))
-        self.rank_frequent_terms()
+        self.index.rebuild(self.version(), self._all_rows())
         return len(rows)
 
     @_guard
@@ -192,3 +205,4 @@ class SQLiteStore:
         for db in connections:
             db.close()
         self._local = threading.local()
+        self.index.close()

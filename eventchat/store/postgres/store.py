@@ -1,4 +1,10 @@
-"""The PostgreSQL store: a weighted tsvector with a GIN index, shared by stateless API workers.
+"""The PostgreSQL store of record, shared by stateless API workers, searched through the index.
+
+Search goes through a tantivy index in this host's cache directory, one per database (keyed by
+the database's ``store_id``): every write through this store updates it, and every search first
+compares the database's ``data_version`` (moved by any statement writing events, from any host)
+with the index's, rebuilding it when another host or a raw write moved it
+(``eventchat.store.index.sync``).
 
 Several ``eventchat serve`` processes can use one database: the schema migrates under an
 advisory lock, the bundled dataset is (re)loaded by whichever worker gets its lock first, and
@@ -13,9 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+import platformdirs
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
@@ -23,15 +31,14 @@ from psycopg_pool import ConnectionPool
 
 from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
-from eventchat.store import pg_hot
-from eventchat.store.fts import clean_text
-from eventchat.store.pg_query import ranked_page_sql, search_sql
-from eventchat.store.pg_rows import EVENT_COLUMNS
-from eventchat.store.pg_schema import migrate
-from eventchat.store.pg_stats import compute_stats
-from eventchat.store.pg_write import prepare, write
-from eventchat.store.rows import LINK_COLUMNS, to_detail, to_event, to_links
+from eventchat.store.index import SearchIndex, Version
+from eventchat.store.postgres.migrations import migrate
+from eventchat.store.postgres.rows import EVENT_COLUMNS
+from eventchat.store.postgres.stats import compute_stats
+from eventchat.store.postgres.write import prepare, write
+from eventchat.store.rows import COLUMNS, LINK_COLUMNS, to_detail, to_event, to_links
 from eventchat.store.stats import StoreStats
+from eventchat.store.text import clean_text
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,25 +78,25 @@ def _guard(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def page_from_ranking(rows: list[DictRow], query: SearchQuery) -> tuple[int, list[DictRow]] | None:
-    """Total and page from the rows of ``pg_hot.PAGE``, or None when the ranking cannot tell.
+def index_root() -> Path:
+    """Where this host keeps the search indexes of PostgreSQL databases."""
+    return Path(platformdirs.user_cache_dir("eventchat")) / "index"
 
-    The listed matches passing the filter are the first of all that pass it, so the page is
-    exact when it is full, when every match is listed, or when it reaches the counted total.
-    """
-    if not rows:
-        return None  # no current ranking
-    found = [row for row in rows if row["id"] is not None]
-    listed, matches, counted = (int(rows[0][key]) for key in ("listed", "matches", "counted"))
-    if len(found) == query.limit or listed == matches or query.offset + len(found) >= counted:
-        return counted, found
-    return None
+
+_VERSION = "SELECT key, value FROM meta WHERE key IN ('store_id', 'data_version')"
+
+
+def _version(db: psycopg.Connection[DictRow]) -> Version:
+    meta = {str(row["key"]): str(row["value"]) for row in db.execute(_VERSION)}
+    return Version(meta.get("store_id", ""), meta.get("data_version", ""))
 
 
 class PostgresStore:
     """A Store over one PostgreSQL database (see :class:`eventchat.store.base.Store`)."""
 
-    def __init__(self, url: str, *, max_connections: int = 8) -> None:
+    def __init__(
+        self, url: str, *, max_connections: int = 8, index_dir: Path | None = None
+    ) -> None:
         self.url = url
         self.label = safe_label(url)
         self._migrate()
@@ -111,6 +118,7 @@ class PostgresStore:
             raise StoreError(
                 f"cannot open connections to the events database {self.label} ({_reason(exc)})"
             ) from exc
+        self.index = SearchIndex(index_dir or index_root() / self.version().store)
 
     def _migrate(self) -> None:
         """Connect once outside the pool so a bad URL or a down server fails at once, clearly."""
@@ -135,20 +143,35 @@ class PostgresStore:
     @_guard
     def search(self, query: SearchQuery) -> SearchPage:
         """One page of events matching ``query``; UnknownCountryError for an unknown country."""
-        page_sql, count_sql, params = search_sql(query)
+        total, ids = self.index.search(query, self.version(), self._all_rows)
         with self._pool.connection() as db:
-            listed = None
-            if (ranked := ranked_page_sql(query)) is not None:
-                listed = page_from_ranking(db.execute(*ranked).fetchall(), query)
-            if listed is not None:
-                total, rows = listed
-            elif rows := db.execute(page_sql, params).fetchall():
-                total = int(rows[0]["total"])
-            else:  # past the last match the page has no row to carry the total
-                found = db.execute(count_sql, params).fetchone()
-                total = int(found["total"]) if found else 0
-        events = [to_event(row) for row in rows]
+            rows = db.execute(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ANY(%s)", (ids,)
+            ).fetchall()
+        found = {row["id"]: row for row in rows}
+        events = [to_event(found[i]) for i in ids if i in found]
         return SearchPage(total=total, count=len(events), offset=query.offset, events=events)
+
+    @_guard
+    def version(self) -> Version:
+        """Which database this is and how often its events were written (see m006, m008)."""
+        with self._pool.connection() as db:
+            return _version(db)
+
+    def _all_rows(self) -> Iterator[Mapping[str, Any]]:
+        """Every events row, from one snapshot, streamed: what a rebuild of the index reads."""
+        columns = ", ".join(COLUMNS)
+        with self._pool.connection() as db, db.transaction():
+            db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            with db.cursor(name="eventchat_index") as cursor:
+                cursor.itersize = 5_000
+                yield from cursor.execute(f"SELECT {columns} FROM events")
+
+    @_guard
+    def reindex(self) -> int:
+        """Rebuild this host's search index from the database; return how many events it holds."""
+        self.index.rebuild(self.version(), self._all_rows())
+        return self.count()
 
     @_guard
     def links(self, ids: Sequence[str]) -> list[EventLinks]:
@@ -183,30 +206,31 @@ class PostgresStore:
             return compute_stats(db, today or dt.date.today())
 
     @_guard
-    def upsert(self, events: Iterable[EventDetail], *, rerank: bool = True) -> int:
-        """Insert or replace events by id in one transaction; return how many were written.
-
-        ``rerank=False`` leaves the frequent words unranked (searches stay exact, just slower
-        for them) until :meth:`rank_frequent_terms`: for a caller writing many batches.
-        """
-        events = list(events)
-        if not events:
+    def upsert(self, events: Iterable[EventDetail]) -> int:
+        """Insert or replace events by id in one transaction, then update the search index;
+        return how many were written."""
+        given = list(events)
+        rows = prepare(given, "import")
+        if not rows:
             return 0
         with self._pool.connection() as db, db.transaction():
-            write(db, prepare(events, "import"), on_conflict="update")
-        if rerank:
-            self.rank_frequent_terms()
-        return len(events)
+            before = self._locked_version(db)
+            write(db, rows, on_conflict="update")
+            after = _version(db)
+        self.index.apply(before, after, rows, self._all_rows)
+        return len(given)
 
-    @_guard
-    def rank_frequent_terms(self) -> int:
-        """Store the rankings of the frequent words (see ``pg_hot``); return how many."""
-        with self._pool.connection() as db:
-            return pg_hot.refresh(db)
+    @staticmethod
+    def _locked_version(db: psycopg.Connection[DictRow]) -> Version:
+        """The version before this transaction's write; writers wait here for each other, so
+        the version each one saw before it wrote is the one its write moved on from."""
+        db.execute("SELECT value FROM meta WHERE key = 'data_version' FOR UPDATE")
+        return _version(db)
 
     @_guard
     def load_bundled(self, events: Iterable[EventDetail], version: str) -> int:
-        """Replace the bundled events with ``events`` and record ``version``, in one transaction.
+        """Replace the bundled events with ``events`` and record ``version``, in one transaction,
+        then rebuild the search index.
 
         Imported events survive, and an imported event keeps its id over a bundled one.
         """
@@ -214,7 +238,7 @@ class PostgresStore:
         with self._pool.connection() as db, db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (BUNDLE_LOCK,))
             self._replace_bundled(db, rows, version)
-        self.rank_frequent_terms()
+        self.index.rebuild(self.version(), self._all_rows())
         return len(rows)
 
     @_guard
@@ -230,7 +254,7 @@ class PostgresStore:
             if row is not None and row["value"] == version:
                 return False
             self._replace_bundled(db, prepare(events(), "bundled"), version)
-        self.rank_frequent_terms()
+        self.index.rebuild(self.version(), self._all_rows())
         return True
 
     @staticmethod
@@ -262,3 +286,5 @@ class PostgresStore:
     def close(self) -> None:
         """Close every pooled connection; the store cannot be used afterwards."""
         self._pool.close()
+        if hasattr(self, "index"):
+            self.index.close()

@@ -1,18 +1,16 @@
 """Ordered schema migrations for the PostgreSQL store, recorded in the ``migrations`` table.
 
-The same scheme as the SQLite store's ``schema.py``: migrations run in order and are recorded by
+The same scheme as the SQLite store's ``migrations.py``: migrations run in order and are recorded by
 name. Several ``eventchat serve`` workers may start at once against an empty database, so the
 whole run is one transaction holding an advisory lock (each migration a savepoint in it): the
 first worker migrates, the others wait and then find nothing left to do. The lock key is one
 constant for the whole database (not per schema) because the ``unaccent`` extension is
 database-wide.
 
-Full text uses ``eventchat_english``, built to behave like the SQLite store's FTS5 tokenizer
-(``porter unicode61 remove_diacritics 2``): a copy of the ``english`` configuration whose words
-go through the English Snowball stemmer *without* a stop-word list (FTS5 has none), after
-``unaccent`` when the extension can be installed, so "Zurich" finds "Zürich". Without the
-extension (no privilege to create it) accents stay significant in full text; the locality filter
-folds them either way.
+Until m008, full text used ``eventchat_english``: a copy of the ``english`` configuration
+whose words went through the English Snowball stemmer without a stop-word list, after
+``unaccent`` when the extension could be installed. Since m008 the tantivy index searches, and
+that configuration, the document column and the tag rows are gone.
 """
 
 from __future__ import annotations
@@ -200,7 +198,7 @@ def m005_event_tags(db: psycopg.Connection[TupleRow]) -> None:
 
 @migration
 def m006_search_rankings(db: psycopg.Connection[TupleRow]) -> None:
-    """Stored rankings of frequent lexemes (see pg_hot.py), valid while ``meta.data_version``,
+    """Stored rankings of frequent lexemes, valid while ``meta.data_version``,
     which every statement writing events bumps, is the version they were ranked at.
 
     At 100k events (``python -m bench pg_search``): text searches p50 28 → 1.4 ms, p99 94 → 22.
@@ -227,7 +225,7 @@ def m006_search_rankings(db: psycopg.Connection[TupleRow]) -> None:
 
 @migration
 def m007_search_counts(db: psycopg.Connection[TupleRow]) -> None:
-    """Each ranked lexeme's matches counted by country, locality and online (see pg_hot.py), so
+    """Each ranked lexeme's matches counted by country, locality and online, so
     that one word with one of those filters needs no count over its matches.
 
     Rankings are derived data: those stored before this migration are dropped, and made again,
@@ -239,6 +237,36 @@ def m007_search_counts(db: psycopg.Connection[TupleRow]) -> None:
     )
     db.execute("DELETE FROM hot_ranks")
     db.execute("DELETE FROM hot_terms")
+
+
+@migration
+def m008_search_index(db: psycopg.Connection[TupleRow]) -> None:
+    """Search moves to the tantivy index (``eventchat.store.index``): the tsvector document and
+    its text search configuration, the tag rows and the stored rankings go. ``data_version``
+    (m006) stays: every statement writing events moves it, which tells each host that its
+    index is behind. ``store_id`` names this database (and schema), so each host keeps one
+    index per database in its cache directory.
+    """
+    for trigger in ("event_tags_insert", "event_tags_update", "event_tags_delete"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger} ON events")
+    for function in ("event_tags_added", "event_tags_changed", "event_tags_removed"):
+        db.execute(f"DROP FUNCTION IF EXISTS {function}()")
+    for table in ("event_tags", "hot_terms", "hot_ranks", "hot_counts"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.execute("ALTER TABLE events DROP COLUMN IF EXISTS document")
+    for index in ("events_tags", "events_days"):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+    db.execute("CREATE INDEX IF NOT EXISTS events_start_day ON events (start_day)")
+    db.execute("DROP FUNCTION IF EXISTS events_tags_text(text[])")
+    db.execute(
+        sql.SQL("DROP TEXT SEARCH CONFIGURATION IF EXISTS {}").format(sql.Identifier(TS_CONFIG))
+    )
+    db.execute("DROP TEXT SEARCH DICTIONARY IF EXISTS eventchat_stem")
+    db.execute("DELETE FROM meta WHERE key = 'max_days'")
+    db.execute(
+        "INSERT INTO meta VALUES ('store_id', md5(random()::text || clock_timestamp()::text)) "
+        "ON CONFLICT (key) DO NOTHING"
+    )
 
 
 def migrate(db: psycopg.Connection[TupleRow]) -> list[str]:

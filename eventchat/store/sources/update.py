@@ -17,7 +17,7 @@ import httpx2
 
 from eventchat.errors import StoreError
 from eventchat.models import EventDetail
-from eventchat.store.confstech import merge_events, normalise_row
+from eventchat.store.sources.confstech import merge_events, normalise_row
 
 # The topic files of conference-data; a missing one is skipped, so the list may run ahead.
 TOPICS = (

@@ -1,0 +1,122 @@
+"""The tantivy index's fields, its text analyzer, and the document of one stored event.
+
+Text fields are stemmed (English) and accent-folded by one analyzer, which also turns a
+person's words into the terms a query looks up (see ``search``), so "Conferences" finds
+"conference" and "zurich" finds "Zürich". Filters are exact fields: raw terms for the country
+code, tags, locality key and source; fast integer days for the date filters; a fast ``start``
+and ``order`` for the start-date order and its tie-break. ``FORMAT`` names this layout: an index
+of another format is rebuilt, never read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import tantivy
+
+FORMAT = 1
+ANALYZER = "eventchat_en"
+# The weight of a word found in each field: a word in the name counts most, as in the old
+# FTS5 ranking (bm25 weights 10, 4, 1, 2, 3, 3); tuned against tests/store/judged.json.
+TEXT_FIELDS: dict[str, float] = {
+    "name": 10.0,
+    "tags_text": 4.0,
+    "description": 1.0,
+    "venue": 2.0,
+    "locality": 3.0,
+    "country": 3.0,
+}
+MAX_TOKEN = 40  # longer tokens (a pasted hash, a URL) are not indexed or searched
+_EPOCH = dt.date(1, 1, 1).toordinal()
+
+
+def analyzer() -> tantivy.TextAnalyzer:
+    """Words split on non-alphanumerics, lower-cased, accents folded, English-stemmed."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def build_schema() -> tantivy.Schema:
+    """The schema of the index (``FORMAT``)."""
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name=ANALYZER)
+    for name in ("country_code", "tag", "locality_key", "source"):
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    for name in ("start_day", "end_day", "start", "order"):
+        builder.add_integer_field(name, indexed=True, fast=True)
+    builder.add_boolean_field("online", indexed=True, fast=True)
+    return builder.build()
+
+
+def day_number(day: str) -> int | None:
+    """Days since 0001-01-01 of an ISO date (its first ten characters), None if it is none."""
+    try:
+        return dt.date.fromisoformat(day[:10]).toordinal() - _EPOCH
+    except ValueError:
+        return None
+
+
+def _seconds(start: str) -> int:
+    """Seconds into the day of a date-time's local clock time (0 for a plain date)."""
+    clock = start[11:19]
+    try:
+        t = dt.time.fromisoformat(clock)
+    except ValueError:
+        return 0
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def order_key(event_id: str) -> int:
+    """A signed 64-bit key ordered as the first 8 bytes of the UTF-8 id (byte order)."""
+    head = event_id.encode("utf-8", "replace")[:8].ljust(8, b"\0")
+    return int.from_bytes(head, "big") - 2**63
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list column: JSON text (SQLite) or already a list (PostgreSQL)."""
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return list(loaded) if isinstance(loaded, list) else []
+
+
+def document(row: Mapping[str, Any]) -> tantivy.Document:
+    """The index document of one ``events`` row (either store's; see ``rows.COLUMNS``).
+
+    A day that does not parse bounds nothing: such an event counts as started long ago and
+    still under way, so a date filter never hides it by accident of its spelling.
+    """
+    start = day_number(str(row["start_day"]))
+    end = day_number(str(row["end_day"]))
+    if start is None:
+        start, end = 0, 10**7
+    elif end is None or end < start:
+        end = start
+    tags = [str(tag) for tag in _listed(row["tags"]) if tag]
+    doc = tantivy.Document(
+        id=row["id"],
+        start_day=start,
+        end_day=end,
+        start=start * 86_400 + _seconds(str(row["start_at"])),
+        order=order_key(row["id"]),
+        online=bool(row["online"]),
+    )
+    for name in TEXT_FIELDS:
+        text = " ".join(tags) if name == "tags_text" else row[name]
+        if text:
+            doc.add_text(name, str(text))
+    for tag in tags:
+        doc.add_text("tag", tag)
+    for name in ("country_code", "locality_key", "source"):
+        if row[name]:
+            doc.add_text(name, str(row[name]))
+    return doc
