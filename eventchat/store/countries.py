@@ -99,6 +99,25 @@ def find_country(text: str) -> Country | None:
     return Country(code=code, name=display_name(code))
 
 
+@functools.lru_cache(maxsize=512)
+def country_words(code: str) -> tuple[str, ...]:
+    """What people call the country ``code``: its display and ISO names, its codes and the
+    aliases that resolve to it (``"GB"`` → United Kingdom, GB, GBR, UK, Britain, …)."""
+    words = [display_name(code), code]
+    record = pycountry.countries.get(alpha_2=code)
+    if record is not None:
+        words += [str(record.name), str(record.alpha_3)]
+    words += [alias for alias, target in _ALIASES.items() if target == code]
+    return tuple(dict.fromkeys(words))
+
+
+@functools.lru_cache(maxsize=4096)
+def region_name(code: str, region: str) -> str | None:
+    """The name of a region given as its ISO 3166-2 code (``"US", "CA"`` → California)."""
+    found = pycountry.subdivisions.get(code=f"{code}-{region.strip().upper()}")  # type: ignore[no-untyped-call]
+    return None if found is None else str(found.name)
+
+
 def resolve_country(text: str) -> Country:
     """Like :func:`find_country`, but an unknown country raises UnknownCountryError."""
     country = find_country(text)

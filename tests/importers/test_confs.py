@@ -6,8 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from eventchat.store.sources.confstech import normalise_row
 from eventchat.store.importers import parse_file
+from eventchat.store.sources.confstech import normalise_row
 
 
 def test_topic_file_rows_become_tagged_events(data_dir: Path) -> None:

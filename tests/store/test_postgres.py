@@ -1,4 +1,4 @@
-"""What only the PostgreSQL store has: shared-database concurrency, migrations, an index per host."""
+"""What only the PostgreSQL store has: shared-database concurrency, migrations, per-host indexes."""
 
 from __future__ import annotations
 

@@ -101,8 +101,8 @@ def postgres_url(postgres_schemas: Schemas) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def postgres_bundled_store(postgres_schemas: Schemas) -> Iterator[PostgresStore]:
     """A PostgreSQL store loaded with the bundled dataset once per session; do not write to it."""
-    from eventchat.store.sources.bundled import dataset_version, read_dataset
     from eventchat.store.postgres import PostgresStore
+    from eventchat.store.sources.bundled import dataset_version, read_dataset
 
     store = PostgresStore(postgres_schemas.create())
     store.load_bundled(read_dataset(), dataset_version())

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import tantivy
 
-FORMAT = 1
+from eventchat.store.countries import country_words, region_name
+
+FORMAT = 1  # bump on any change to the fields or analyzers
 ANALYZER = "eventchat_en"
+EXACT_ANALYZER = "eventchat_exact"
 # The weight of a word found in each field: a word in the name counts most, as in the old
 # FTS5 ranking (bm25 weights 10, 4, 1, 2, 3, 3); tuned against tests/store/judged.json.
 TEXT_FIELDS: dict[str, float] = {
@@ -27,10 +31,38 @@ TEXT_FIELDS: dict[str, float] = {
     "description": 1.0,
     "venue": 2.0,
     "locality": 3.0,
+    "region": 3.0,
     "country": 3.0,
 }
+# The name again, not stemmed: the word as written counts a little more than its stem, so
+# "testing" ranks "Testing United" above "Test Coast".
+EXACT_FIELD, EXACT_WEIGHT = "name_exact", 3.0
 MAX_TOKEN = 40  # longer tokens (a pasted hash, a URL) are not indexed or searched
 _EPOCH = dt.date(1, 1, 1).toordinal()
+
+
+_SYMBOLS = (  # language names the tokenizer would cut to one letter: "c++" and "c#" are not "c"
+    (re.compile(r"(?<![\w+#])([a-z])\+\+(?![\w+])", re.IGNORECASE), r"\1pp"),
+    (re.compile(r"(?<![\w+#])([a-z])#(?![\w#])", re.IGNORECASE), r"\1sharp"),
+)
+
+
+def spell_symbols(text: str) -> str:
+    """``text`` with "C++" as "Cpp" and "C#" as "Csharp", at index and at query time alike."""
+    for pattern, spelled in _SYMBOLS:
+        text = pattern.sub(spelled, text)
+    return text
+
+
+def exact_analyzer() -> tantivy.TextAnalyzer:
+    """As :func:`analyzer`, without the stemmer."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
 
 
 def analyzer() -> tantivy.TextAnalyzer:
@@ -51,6 +83,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
     for name in TEXT_FIELDS:
         builder.add_text_field(name, tokenizer_name=ANALYZER)
+    builder.add_text_field(EXACT_FIELD, tokenizer_name=EXACT_ANALYZER)
     for name in ("country_code", "tag", "locality_key", "source"):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     for name in ("start_day", "end_day", "start", "order"):
@@ -89,6 +122,20 @@ def _listed(value: Any) -> list[Any]:
     return list(loaded) if isinstance(loaded, list) else []
 
 
+def _texts(row: Mapping[str, Any], tags: list[str]) -> dict[str, str]:
+    """The text of each text field: the region's and country's other names added, so "uk"
+    finds the United Kingdom and "california" an event whose region is "CA"."""
+    code = str(row["country_code"] or "")
+    region = str(row["region"] or "")
+    if code and region and (named := region_name(code, region)):
+        region = f"{region} {named}"
+    country = " ".join([str(row["country"] or ""), *(country_words(code) if code else ())])
+    texts = {name: str(row[name] or "") for name in ("name", "description", "venue", "locality")}
+    texts |= {"tags_text": " ".join(tags), "region": region, "country": country}
+    texts[EXACT_FIELD] = texts["name"]
+    return {name: spell_symbols(text) for name, text in texts.items()}
+
+
 def document(row: Mapping[str, Any]) -> tantivy.Document:
     """The index document of one ``events`` row (either store's; see ``rows.COLUMNS``).
 
@@ -110,10 +157,9 @@ def document(row: Mapping[str, Any]) -> tantivy.Document:
         order=order_key(row["id"]),
         online=bool(row["online"]),
     )
-    for name in TEXT_FIELDS:
-        text = " ".join(tags) if name == "tags_text" else row[name]
+    for name, text in _texts(row, tags).items():
         if text:
-            doc.add_text(name, str(text))
+            doc.add_text(name, text)
     for tag in tags:
         doc.add_text("tag", tag)
     for name in ("country_code", "locality_key", "source"):

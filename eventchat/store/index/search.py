@@ -22,7 +22,7 @@ import tantivy
 
 from eventchat.models import SearchQuery
 from eventchat.store.countries import resolve_country
-from eventchat.store.index.schema import TEXT_FIELDS, day_number
+from eventchat.store.index.schema import EXACT_FIELD, EXACT_WEIGHT, TEXT_FIELDS, day_number
 from eventchat.store.text import clean_text, fold
 
 # A cap on the number of words keeps a 10 kB paste from becoming a 2,000-clause query.
@@ -30,7 +30,15 @@ MAX_WORDS = 32
 # Past this offset the total is counted first, so a huge offset never sizes a huge collector.
 _DEEP = 10_000
 
-Analyze = Callable[[str], list[str]]
+Analyze = Callable[[str], "Word | None"]
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of the text as index terms: stemmed, and as written (unstemmed)."""
+
+    stems: list[str]
+    exact: list[str]
 
 
 @dataclass(frozen=True)
@@ -48,16 +56,24 @@ def words(text: str) -> list[str]:
     ]
 
 
-def _word_query(schema: tantivy.Schema, terms: list[str]) -> tantivy.Query:
-    """One word: its term (or its terms as a phrase) in any text field, weighted by field."""
-    clauses = []
-    for field, weight in TEXT_FIELDS.items():
-        if len(terms) == 1:
-            inner = tantivy.Query.term_query(schema, field, terms[0])
-        else:
-            inner = tantivy.Query.phrase_query(schema, field, list[str | tuple[int, str]](terms))
-        clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(inner, weight)))
-    return tantivy.Query.boolean_query(clauses)
+def _term(schema: tantivy.Schema, field: str, terms: list[str], weight: float) -> tantivy.Query:
+    if len(terms) == 1:
+        inner = tantivy.Query.term_query(schema, field, terms[0])
+    else:
+        inner = tantivy.Query.phrase_query(schema, field, list[str | tuple[int, str]](terms))
+    return tantivy.Query.boost_query(inner, weight)
+
+
+def _word_query(schema: tantivy.Schema, word: Word) -> tantivy.Query:
+    """One word: its term (or its terms as a phrase) in any text field, weighted by field; the
+    word as written, in the name, adds to the score but matches nothing more."""
+    should = tantivy.Occur.Should
+    found = [(should, _term(schema, f, word.stems, w)) for f, w in TEXT_FIELDS.items()]
+    matched = tantivy.Query.boolean_query(found)
+    if not word.exact:
+        return matched
+    exact = _term(schema, EXACT_FIELD, word.exact, EXACT_WEIGHT)
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, matched), (should, exact)])
 
 
 def _filters(schema: tantivy.Schema, query: SearchQuery) -> list[tantivy.Query]:
@@ -84,8 +100,8 @@ def _filters(schema: tantivy.Schema, query: SearchQuery) -> list[tantivy.Query]:
 
 def plan(schema: tantivy.Schema, analyze: Analyze, query: SearchQuery) -> Plan:
     """The tantivy query for ``query``: every word, then every filter, all required."""
-    terms = [found for word in words(query.q) if (found := analyze(word))]
-    must = [_word_query(schema, word_terms) for word_terms in terms]
+    analyzed = [found for word in words(query.q) if (found := analyze(word))]
+    must = [_word_query(schema, word) for word in analyzed]
     filters = _filters(schema, query)
     if not must and not filters:
         return Plan(tantivy.Query.all_query(), ranked=False)

@@ -33,7 +33,17 @@ from filelock import FileLock, Timeout
 from eventchat.errors import StoreError
 from eventchat.models import SearchQuery
 from eventchat.store.index import search
-from eventchat.store.index.schema import ANALYZER, FORMAT, analyzer, build_schema, document
+from eventchat.store.index.schema import (
+    ANALYZER,
+    EXACT_ANALYZER,
+    FORMAT,
+    analyzer,
+    build_schema,
+    document,
+    exact_analyzer,
+    spell_symbols,
+)
+from eventchat.store.index.search import Word
 
 log = logging.getLogger("eventchat")
 
@@ -66,6 +76,7 @@ class SearchIndex:
         self.directory = directory
         self._schema = build_schema()
         self._analyzer = analyzer()
+        self._exact = exact_analyzer()
         self._thread_lock = threading.RLock()
         self._file_lock = FileLock(f"{directory}.lock", timeout=LOCK_WAIT)
         self._index: tantivy.Index | None = None
@@ -89,8 +100,10 @@ class SearchIndex:
         assert self._index is not None
         return search.page(self._index.searcher(), planned, query.offset, query.limit)
 
-    def _terms(self, word: str) -> list[str]:
-        return list(self._analyzer.analyze(word))
+    def _terms(self, word: str) -> Word | None:
+        word = spell_symbols(word)
+        stems = list(self._analyzer.analyze(word))
+        return Word(stems, list(self._exact.analyze(word))) if stems else None
 
     def _current(self, current: Version, rows: Rows) -> tantivy.Index:
         if self._index is not None and self._loaded == current:
@@ -205,7 +218,7 @@ class SearchIndex:
             return False
         try:
             index = tantivy.Index(self._schema, path=str(self.directory), reuse=True)
-            index.register_tokenizer(ANALYZER, self._analyzer)
+            self._register(index)
             index.reload()
         except (OSError, ValueError) as exc:
             log.warning(
@@ -228,8 +241,12 @@ class SearchIndex:
                 f"cannot create the search index in {self.directory} ({exc}) — make the "
                 "directory writable"
             ) from exc
-        index.register_tokenizer(ANALYZER, self._analyzer)
+        self._register(index)
         self._index = index
+
+    def _register(self, index: tantivy.Index) -> None:
+        index.register_tokenizer(ANALYZER, self._analyzer)
+        index.register_tokenizer(EXACT_ANALYZER, self._exact)
 
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
