@@ -12,6 +12,14 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 SEARCH_LIMIT_MAX = 50
+SEARCH_OFFSET_MAX = 1_000_000  # the API's bound on ``offset`` (422 past it)
+
+
+def split_tags(values: list[str]) -> list[str]:
+    """Repeated tag values, each of which may also be a comma-separated list."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
 SEARCH_LIMIT_DEFAULT = 10
 
 

@@ -13,16 +13,18 @@ from pydantic import BeforeValidator
 from eventchat.models import (
     SEARCH_LIMIT_DEFAULT,
     SEARCH_LIMIT_MAX,
+    SEARCH_OFFSET_MAX,
     EventDetail,
     LinksResponse,
     SearchPage,
     SearchQuery,
+    split_tags,
 )
 from eventchat.service.schemas import ErrorBody, Health, ParameterError
 from eventchat.store.base import Store
 
 MAX_LINK_IDS = 100
-MAX_OFFSET = 1_000_000
+MAX_OFFSET = SEARCH_OFFSET_MAX
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 router = APIRouter()
@@ -51,9 +53,7 @@ def _iso_date(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
-def _split(values: list[str]) -> list[str]:
-    """Repeated values, each of which may also be a comma-separated list."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+_split = split_tags
 
 
 @router.get(
