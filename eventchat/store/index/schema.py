@@ -4,7 +4,8 @@ Text fields are stemmed (English) and accent-folded by one analyzer, which also 
 person's words into the terms a query looks up (see ``search``), so "Conferences" finds
 "conference" and "zurich" finds "Zürich". Filters are exact fields: raw terms for the country
 code, tags, locality key and source; fast integer days for the date filters; a fast ``start``
-and ``order`` for the start-date order and its tie-break. ``FORMAT`` names this layout: an index
+for the start-date order, by which the index also keeps its documents sorted. ``FORMAT`` names
+this layout: an index
 of another format is rebuilt, never read.
 """
 
@@ -20,7 +21,10 @@ import tantivy
 
 from eventchat.store.countries import country_words, region_name
 
-FORMAT = 1  # bump on any change to the fields or analyzers
+FORMAT = 2  # bump on any change to the fields, analyzers or sorting
+# The order of the rows a rebuild reads, in either store: ties in a fresh index go by id.
+REBUILD_ORDER = "ORDER BY start_day, start_at, id"
+SORT_FIELD = "start"  # documents in start order: ties of score or start keep it
 ANALYZER = "eventchat_en"
 EXACT_ANALYZER = "eventchat_exact"
 # The weight of a word found in each field: a word in the name counts most, as in the old
@@ -49,6 +53,8 @@ _SYMBOLS = (  # language names the tokenizer would cut to one letter: "c++" and 
 
 def spell_symbols(text: str) -> str:
     """``text`` with "C++" as "Cpp" and "C#" as "Csharp", at index and at query time alike."""
+    if "+" not in text and "#" not in text:
+        return text
     for pattern, spelled in _SYMBOLS:
         text = pattern.sub(spelled, text)
     return text
@@ -86,7 +92,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field(EXACT_FIELD, tokenizer_name=EXACT_ANALYZER)
     for name in ("country_code", "tag", "locality_key", "source"):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
-    for name in ("start_day", "end_day", "start", "order"):
+    for name in ("start_day", "end_day", "start"):
         builder.add_integer_field(name, indexed=True, fast=True)
     builder.add_boolean_field("online", indexed=True, fast=True)
     return builder.build()
@@ -108,12 +114,6 @@ def _seconds(start: str) -> int:
     except ValueError:
         return 0
     return t.hour * 3600 + t.minute * 60 + t.second
-
-
-def order_key(event_id: str) -> int:
-    """A signed 64-bit key ordered as the first 8 bytes of the UTF-8 id (byte order)."""
-    head = event_id.encode("utf-8", "replace")[:8].ljust(8, b"\0")
-    return int.from_bytes(head, "big") - 2**63
 
 
 def _listed(value: Any) -> list[Any]:
@@ -154,7 +154,6 @@ def document(row: Mapping[str, Any]) -> tantivy.Document:
         start_day=start,
         end_day=end,
         start=start * 86_400 + _seconds(str(row["start_at"])),
-        order=order_key(row["id"]),
         online=bool(row["online"]),
     )
     for name, text in _texts(row, tags).items():

@@ -6,17 +6,17 @@ the index's own analyzer; a word of one term must match in some text field, a wo
 ranges on fast fields, so no input can make a search fail or slow.
 
 Order: by relevance (BM25 summed over the fields, each weighted) when there are words, else by
-start; ties are broken by start (day, then clock time) and then by id, byte-wise, so a page is
-the same on every backend and stable across offsets. Only the tie group at the page's edge is
-ever resolved beyond tantivy's own order.
+start. Ties keep the index's document order, which tantivy breaks by document address: the index
+is sorted by start and built from rows in (start, id) order, so in a freshly built index ties
+go by start and then id, the same on every backend; events written since sit in later
+segments, still in one fixed order, so pages never overlap or skip. Resolving ties exactly
+in Python instead cost 30 ms when ten thousand events share a score (a name like "X Summit").
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import tantivy
 
@@ -115,76 +115,20 @@ def page(
     searcher: tantivy.Searcher, planned: Plan, offset: int, limit: int
 ) -> tuple[int, list[str]]:
     """The exact total and the ids of one page (see the module docstring for the order)."""
-    end = offset + limit
     if offset > _DEEP:
         total = _count(searcher.search(planned.query, 1, count=True))
         if offset >= total:
             return total, []
-        end = min(end, total)
-    wanted = end + 1
-    while True:
-        result = _collect(searcher, planned, wanted)
-        hits = result.hits
-        if len(hits) < wanted or _key(hits[wanted - 1]) != _key(hits[end - 1]):
-            break  # every hit tied with the page's last one is in hand
-        wanted *= 2
-    if offset >= len(hits):
-        return _count(result), []
-    return _count(result), _settle(
-        searcher, hits, offset, min(end, len(hits)), ranked=planned.ranked
-    )
+    if planned.ranked:
+        result = searcher.search(planned.query, limit, count=True, offset=offset)
+    else:
+        result = searcher.search(
+            planned.query, limit, count=True, offset=offset, order_by_field="start",
+            order=tantivy.Order.Asc,
+        )  # fmt: skip
+    return _count(result), [searcher.doc(address)["id"][0] for _, address in result.hits]
 
 
 def _count(result: tantivy.SearchResult) -> int:
     """The exact number of matches (asked for with ``count=True``; missing from the stubs)."""
     return int(result.count)  # type: ignore[attr-defined]
-
-
-def _collect(searcher: tantivy.Searcher, planned: Plan, n: int) -> tantivy.SearchResult:
-    if planned.ranked:
-        return searcher.search(planned.query, n, count=True)
-    return searcher.search(
-        planned.query, n, count=True, order_by_field="start", order=tantivy.Order.Asc
-    )
-
-
-def _key(hit: tuple[Any, Any]) -> Any:
-    return hit[0]
-
-
-def _settle(
-    searcher: tantivy.Searcher, hits: list[Any], offset: int, end: int, *, ranked: bool
-) -> list[str]:
-    """The ids of hits[offset:end] once the tie groups at both edges are put in order.
-
-    Ties sort by start, then by the id's first 8 bytes (the fast ``order`` field); the stored
-    id itself is read only for the page and for hits whose keys are still equal.
-    """
-    first, last = _key(hits[offset]), _key(hits[end - 1])
-    lo = offset
-    while lo > 0 and _key(hits[lo - 1]) == first:
-        lo -= 1
-    hi = end
-    while hi < len(hits) and _key(hits[hi]) == last:
-        hi += 1
-    window = hits[lo:hi]
-    addresses = [address for _, address in window]
-    starts = searcher.fast_field_values("start", addresses)
-    orders = searcher.fast_field_values("order", addresses)
-    keys = [  # scores are larger-is-better, starts smaller-is-better: both ascending here
-        (-score if ranked else score, start, order)
-        for (score, _), start, order in zip(window, starts, orders, strict=True)
-    ]
-    counts = Counter(keys)
-    ids: dict[int, str] = {}
-
-    def event_id(i: int) -> str:
-        if i not in ids:
-            ids[i] = searcher.doc(addresses[i])["id"][0]
-        return ids[i]
-
-    placed = sorted(
-        range(len(window)),
-        key=lambda i: (keys[i], event_id(i).encode() if counts[keys[i]] > 1 else b""),
-    )
-    return [event_id(i) for i in placed[offset - lo : end - lo]]

@@ -37,6 +37,7 @@ from eventchat.store.index.schema import (
     ANALYZER,
     EXACT_ANALYZER,
     FORMAT,
+    SORT_FIELD,
     analyzer,
     build_schema,
     document,
@@ -146,18 +147,10 @@ class SearchIndex:
             if self._read_meta() != before or not self._open_existing():
                 self._rebuild(after, rows())
                 return
-            assert self._index is not None
-            writer = self._index.writer(_BATCH_HEAP, 1)
-            try:
+            with self._writer(_BATCH_HEAP) as writer:
                 for row in written:
                     writer.delete_documents_by_term("id", row["id"])
                     writer.add_document(document(row))
-                writer.commit()
-            except BaseException:
-                writer.rollback()
-                raise
-            finally:
-                writer.wait_merging_threads()
             self._publish(after)
 
     def rebuild(self, current: Version, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -168,22 +161,29 @@ class SearchIndex:
     def _rebuild(self, current: Version, rows: Iterable[Mapping[str, Any]]) -> None:
         if not self._open_existing():
             self._create()
-        assert self._index is not None
-        writer = self._index.writer(_HEAP, 1)
-        try:
+        count = 0
+        with self._writer(_HEAP) as writer:
             writer.delete_all_documents()
-            count = 0
             for row in rows:
                 writer.add_document(document(row))
                 count += 1
+        log.info("indexed %d events in %s", count, self.directory)
+        self._publish(current)
+
+    @contextlib.contextmanager
+    def _writer(self, heap: int) -> Iterator[tantivy.IndexWriter]:
+        """One writer thread (one segment: a fresh index keeps the rows' order), committed at
+        the end, rolled back on any error; it waits for its merges before the lock is let go."""
+        assert self._index is not None
+        writer = self._index.writer(heap, 1)
+        try:
+            yield writer
             writer.commit()
         except BaseException:
             writer.rollback()
             raise
         finally:
             writer.wait_merging_threads()
-        log.info("indexed %d events in %s", count, self.directory)
-        self._publish(current)
 
     def _publish(self, current: Version) -> None:
         """Record ``current`` as what the index reflects, and show it to this process."""
@@ -235,7 +235,9 @@ class SearchIndex:
         shutil.rmtree(self.directory, ignore_errors=True)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            index = tantivy.Index(self._schema, path=str(self.directory), reuse=False)
+            index = tantivy.Index(
+                self._schema, path=str(self.directory), reuse=False, sort_by_field=SORT_FIELD
+            )
         except (OSError, ValueError) as exc:
             raise StoreError(
                 f"cannot create the search index in {self.directory} ({exc}) — make the "

@@ -32,6 +32,7 @@ from psycopg_pool import ConnectionPool
 from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
 from eventchat.store.index import SearchIndex, Version
+from eventchat.store.index.schema import REBUILD_ORDER
 from eventchat.store.postgres.migrations import migrate
 from eventchat.store.postgres.rows import EVENT_COLUMNS
 from eventchat.store.postgres.stats import compute_stats
@@ -143,8 +144,8 @@ class PostgresStore:
     @_guard
     def search(self, query: SearchQuery) -> SearchPage:
         """One page of events matching ``query``; UnknownCountryError for an unknown country."""
-        total, ids = self.index.search(query, self.version(), self._all_rows)
-        with self._pool.connection() as db:
+        with self._pool.connection() as db:  # one checkout (and its check) for both reads
+            total, ids = self.index.search(query, _version(db), self._all_rows)
             rows = db.execute(
                 f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ANY(%s)", (ids,)
             ).fetchall()
@@ -165,7 +166,7 @@ class PostgresStore:
             db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             with db.cursor(name="eventchat_index") as cursor:
                 cursor.itersize = 5_000
-                yield from cursor.execute(f"SELECT {columns} FROM events")
+                yield from cursor.execute(f"SELECT {columns} FROM events {REBUILD_ORDER}")
 
     @_guard
     def reindex(self) -> int:

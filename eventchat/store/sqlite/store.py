@@ -24,6 +24,7 @@ from typing import Any, ParamSpec, TypeVar
 from eventchat.errors import StoreError
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
 from eventchat.store.index import SearchIndex, Version
+from eventchat.store.index.schema import REBUILD_ORDER
 from eventchat.store.rows import COLUMNS, LINK_COLUMNS, to_detail, to_event, to_links, to_row
 from eventchat.store.sqlite.migrations import IN_CHUNK, migrate, snapshot, transaction
 from eventchat.store.sqlite.stats import compute_stats
@@ -118,7 +119,7 @@ class SQLiteStore:
     def _all_rows(self) -> Iterator[Mapping[str, Any]]:
         """Every events row, from one snapshot: what a rebuild of the index reads."""
         with snapshot(self._db()) as db:
-            yield from db.execute(f"SELECT {', '.join(COLUMNS)} FROM events")
+            yield from db.execute(f"SELECT {', '.join(COLUMNS)} FROM events {REBUILD_ORDER}")
 
     @_guard
     def reindex(self) -> int:
