@@ -1,61 +1,51 @@
-"""PostgreSQL search latency beside SQLite's: the same events, the same queries, in the same run.
+"""The PostgreSQL side of the store bench: one schema of synthetic events per size.
 
-Per size, the synthetic events of ``bench.generate`` (same seed) are loaded through
-``PostgresStore.upsert`` into a schema of their own, ``bench_<size>``, selected with the URL option
-``options=-csearch_path=bench_<size>``; then ``VACUUM ANALYZE``. The schema's comment records
-what it holds (generator version, seed, size, PostgreSQL migrations, load time): a later run
-whose comment and event count match skips the load (1M takes minutes). The schema also records
-the bundled dataset as loaded with no events, so that ``eventchat serve`` over it serves exactly
-the synthetic events, as it does over the SQLite file.
+``python -m bench pg_search`` now runs ``bench.store_search``, which times both stores on the
+same events and queries; this module loads what it (and ``bench.serve_throughput``) reads.
 
-Then the query set of ``bench.store_search`` (five kinds, ten each) runs on both stores,
-alternating query by query (and which store goes first, round by round) so that noise from
-other work on the machine falls on both alike: one warm-up pass, ``ROUNDS`` timed passes. The
-SQLite store is the baseline; the ratio is PostgreSQL / SQLite at p50 and p99. Each kind also
-shows its hit totals, which must agree between the stores.
+Per size, the synthetic events of ``bench.generate`` (same seed) are loaded through the store's
+public API (``PostgresStore(url)``, ``upsert(chunk)`` per chunk, ``close()``, as the SQLite file
+is) into a schema of their own, ``bench_<size>``, selected with the URL option
+``options=-csearch_path=bench_<size>``; then every table in it gets ``VACUUM ANALYZE``. Nothing
+outside that schema is dropped or written. The schema's comment records what it holds
+(``generate.CACHE_FORMAT``, generator version, seed, size, the store's code fingerprint, load
+time): a later run whose comment and event count match skips the load; any change to the
+store's code reloads. The schema also records the bundled dataset as loaded with no events, so
+that ``eventchat serve`` over it serves exactly the synthetic events, as it does over the SQLite
+file.
 
-``EVENTCHAT_BENCH_SIZES`` as in ``bench.store_search`` (default here: 100k);
 ``EVENTCHAT_BENCH_PG_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``);
-``EVENTCHAT_BENCH_REBUILD=1`` reloads. An unreachable server gives one row saying so.
+``EVENTCHAT_BENCH_REBUILD=1`` reloads; ``EVENTCHAT_BENCH_PG=0`` skips PostgreSQL.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench.generate import CHUNK, GENERATOR_VERSION, SEED, build, generate
-from bench.report import Row
-from bench.store_search import QUERIES, label, ms, percentile
-from bench.store_search import selected_sizes as store_sizes
-from eventchat.store import SQLiteStore
-from eventchat.store.base import Store
-from eventchat.store.bundled import dataset_version
+from bench.generate import CACHE_FORMAT, GENERATOR_VERSION, SEED, Stopwatch, load, store_fingerprint
 
-DEFAULT_SIZES = (100_000,)
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-ROUNDS = 5  # timed passes over QUERIES: 5 x 50 = 250 searches per store and size
 CONNECT_TIMEOUT = 5
 # The bench's own advisory lock: two runs never load (or drop) one schema at the same time.
 LOAD_LOCK = 0x4E5F0C3A6D21B7F0
-LOCK_WAIT = 900  # seconds: a 1M load takes about 4 minutes
+LOCK_WAIT = 900  # seconds: a 1M load takes minutes
 MIN_ALL_VISIBLE = 0.99
 
 
 @dataclass(frozen=True)
 class PgBuild:
-    """A loaded benchmark schema: its URL, its size, how long the load took."""
+    """A loaded benchmark schema: its URL, its size, how long the store took to load it."""
 
     url: str
     schema: str
     size: int
     events: int
-    seconds: float
+    seconds: float  # open, every upsert, close: as ``generate.Build.seconds``
+    vacuum_seconds: float
     cached: bool
     all_visible: float  # share of pages; below 1, index-only scans still read the heap
 
@@ -64,16 +54,14 @@ class PostgresUnavailableError(Exception):
     """PostgreSQL (or its driver) cannot be used: the message says why."""
 
 
+def skipped() -> bool:
+    """Whether ``EVENTCHAT_BENCH_PG`` turns PostgreSQL off (0, false, no, off)."""
+    return os.environ.get("EVENTCHAT_BENCH_PG", "").strip().lower() in {"0", "false", "no", "off"}
+
+
 def base_url() -> str:
     """The PostgreSQL server's URL, from ``EVENTCHAT_BENCH_PG_URL``."""
     return os.environ.get("EVENTCHAT_BENCH_PG_URL", "").strip() or DEFAULT_URL
-
-
-def selected_sizes() -> list[int]:
-    """Sizes from EVENTCHAT_BENCH_SIZES (as ``bench.store_search`` reads them), else 100k."""
-    if not os.environ.get("EVENTCHAT_BENCH_SIZES", "").strip():
-        return list(DEFAULT_SIZES)
-    return store_sizes()
 
 
 def schema_url(url: str, schema: str) -> str:
@@ -82,11 +70,18 @@ def schema_url(url: str, schema: str) -> str:
     return f"{url}{separator}options=-csearch_path%3D{schema}"
 
 
-def _marker(size: int, seed: int) -> str:
-    from eventchat.store.pg_schema import MIGRATIONS
+def connect(url: str) -> Any:
+    """An autocommit psycopg connection (no open transaction holds VACUUM back)."""
+    import psycopg
 
-    names = ",".join(fn.__name__ for fn in MIGRATIONS)
-    return f"generator {GENERATOR_VERSION}, seed {seed}, {size} events, migrations {names}"
+    return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+
+
+def _marker(size: int, seed: int) -> str:
+    return (
+        f"format {CACHE_FORMAT}, generator {GENERATOR_VERSION}, seed {seed}, {size} events, "
+        f"store code {store_fingerprint()}"
+    )
 
 
 def _recorded(admin: Any, schema: str) -> dict[str, Any] | None:
@@ -104,6 +99,7 @@ def _recorded(admin: Any, schema: str) -> dict[str, Any] | None:
 
 def _open(url: str) -> Any:
     """A PostgresStore at ``url`` whose bundled dataset is recorded as loaded, with no events."""
+    from eventchat.store import dataset_version
     from eventchat.store.postgres import PostgresStore
 
     store = PostgresStore(url)
@@ -114,45 +110,55 @@ def _open(url: str) -> Any:
     return store
 
 
-def _load(admin: Any, url: str, schema: str, size: int, seed: int) -> tuple[int, float]:
-    """A fresh schema with ``size`` events, vacuumed and analysed; the count and load time."""
+def _load(admin: Any, url: str, schema: str, size: int, seed: int) -> tuple[int, float, float]:
+    """A fresh schema with ``size`` events, vacuumed and analysed: the count, the store's load
+    seconds and the VACUUM's."""
     from psycopg import sql
 
     name = sql.Identifier(schema)
     admin.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(name))
     admin.execute(sql.SQL("CREATE SCHEMA {}").format(name))
-    began = time.perf_counter()
-    store = _open(url)
-    try:
-        events = generate(size, seed)
-        while chunk := list(itertools.islice(events, CHUNK)):
-            store.upsert(chunk, rerank=False)
-        store.rank_frequent_terms()  # once, not after every chunk (part of the load time)
-        count = int(store.count())
-    finally:
-        store.close()
-    seconds = time.perf_counter() - began
-    _vacuum(admin, schema)
-    return count, seconds
+    from eventchat.store.postgres import PostgresStore
+
+    count, seconds = load(lambda: PostgresStore(url), size, seed)
+    _open(url).close()  # the bundled marker is bench set-up, not part of the timed load
+    return count, seconds, _vacuum(admin, schema)
 
 
-def _vacuum(admin: Any, schema: str) -> None:
+def _vacuum(admin: Any, schema: str) -> float:
+    """VACUUM ANALYZE every table of ``schema`` (whatever tables the store made); seconds."""
     from psycopg import sql
 
-    for table in ("events", "event_tags", "meta", "hot_terms", "hot_ranks"):
-        admin.execute(sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(schema, table)))
+    took = Stopwatch()
+    tables = admin.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename", (schema,)
+    ).fetchall()
+    with took:
+        for (table,) in tables:
+            admin.execute(sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(schema, table)))
+    return took.seconds
 
 
 def all_visible(admin: Any, schema: str) -> float:
-    """The share of pages VACUUM marked all-visible (index-only scans) in the events table or in
-    event_tags, whichever is lower."""
+    """The lowest share of pages VACUUM marked all-visible (index-only scans) over the schema's
+    tables of more than a few pages."""
     row = admin.execute(
-        "SELECT min(c.relallvisible::float / greatest(c.relpages, 1)) FROM pg_class c JOIN "
-        "pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = %s AND c.relname IN ('events', 'event_tags')",
+        "SELECT min(c.relallvisible::float / c.relpages) FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r' AND c.relpages > 8",
         (schema,),
     ).fetchone()
-    return float(row[0]) if row and row[0] is not None else 0.0
+    return float(row[0]) if row and row[0] is not None else 1.0
+
+
+def megabytes(url: str) -> float:
+    """The size of every table in the URL's schema, with its indexes and TOAST."""
+    with connect(url) as db:
+        row = db.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+        ).fetchone()
+    return int(row[0]) / 1e6 if row else 0.0
 
 
 def _lock(admin: Any) -> None:
@@ -164,6 +170,21 @@ def _lock(admin: Any) -> None:
         if time.monotonic() > deadline:
             raise PostgresUnavailableError(f"another run held the bench load lock {LOCK_WAIT} s")
         time.sleep(1)
+
+
+def _cached(admin: Any, url: str, schema: str, size: int, info: dict[str, Any]) -> PgBuild | None:
+    """The schema as recorded, if it still holds ``size`` events; else None."""
+    store = _open(url)  # also re-records the bundled version if the package's changed
+    try:
+        if not store.count() == info["events"] == size:
+            return None
+    finally:
+        store.close()
+    vacuumed = info.get("vacuum_seconds", 0.0)
+    if all_visible(admin, schema) < MIN_ALL_VISIBLE:
+        _vacuum(admin, schema)  # an old snapshot held the first VACUUM back
+    seconds, visible = info["seconds"], all_visible(admin, schema)
+    return PgBuild(url, schema, size, size, seconds, vacuumed, True, visible)
 
 
 def pg_build(size: int, *, rebuild: bool = False, seed: int = SEED) -> PgBuild:
@@ -180,7 +201,7 @@ def pg_build(size: int, *, rebuild: bool = False, seed: int = SEED) -> PgBuild:
     url = schema_url(base, schema)
     rebuild = rebuild or os.environ.get("EVENTCHAT_BENCH_REBUILD", "").strip() in {"1", "true"}
     try:
-        admin = psycopg.connect(base, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        admin = connect(base)
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PostgresUnavailableError(f"cannot connect to {base} ({reason})") from exc
@@ -189,133 +210,16 @@ def pg_build(size: int, *, rebuild: bool = False, seed: int = SEED) -> PgBuild:
         info = _recorded(admin, schema)
         marker = _marker(size, seed)
         if info and info.get("marker") == marker and not rebuild:
-            store = _open(url)  # also re-records the bundled version if the package's changed
-            try:
-                if store.count() == info["events"] == size:
-                    if all_visible(admin, schema) < MIN_ALL_VISIBLE:
-                        _vacuum(admin, schema)  # an old snapshot held the first VACUUM back
-                    visible = all_visible(admin, schema)
-                    return PgBuild(url, schema, size, size, info["seconds"], True, visible)
-            finally:
-                store.close()
-        count, seconds = _load(admin, url, schema, size, seed)
-        comment = json.dumps({"marker": marker, "events": count, "seconds": seconds})
+            found = _cached(admin, url, schema, size, info)
+            if found is not None:
+                return found
+        count, seconds, vacuumed = _load(admin, url, schema, size, seed)
+        comment = {"marker": marker, "events": count, "seconds": seconds}
+        comment["vacuum_seconds"] = vacuumed
         admin.execute(
             sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
-                sql.Identifier(schema), sql.Literal(comment)
+                sql.Identifier(schema), sql.Literal(json.dumps(comment))
             )
         )
-        return PgBuild(url, schema, size, count, seconds, False, all_visible(admin, schema))
-
-
-def _megabytes(url: str) -> float:
-    import psycopg
-
-    with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT) as db:
-        row = db.execute(
-            "SELECT pg_total_relation_size('events') + pg_total_relation_size('meta')"
-        ).fetchone()
-    return int(row[0]) / 1e6 if row else 0.0
-
-
-Times = dict[str, list[float]]
-
-
-def _timed(call: Callable[[], object], times: list[float]) -> None:
-    began = time.perf_counter()
-    call()
-    times.append(time.perf_counter() - began)
-
-
-def _alternating(stores: dict[str, Store]) -> tuple[dict[str, Times], dict[str, dict[str, int]]]:
-    """Times per store and kind of query, alternating stores; and each store's hit totals."""
-    times = {name: {kind: [] for kind in QUERIES} for name in stores}
-    totals = {
-        name: {
-            kind: sum(store.search(q).total for q in queries) for kind, queries in QUERIES.items()
-        }
-        for name, store in stores.items()
-    }  # also the warm-up pass
-    order = list(stores.items())
-    for _ in range(ROUNDS):
-        for kind, queries in QUERIES.items():
-            for query in queries:
-                for name, store in order:
-                    _timed(lambda s=store, q=query: s.search(q), times[name][kind])
-        order.reverse()  # who goes first alternates too: a cache warmed by one favours neither
-    return times, totals
-
-
-def _latency(times: list[float]) -> str:
-    return f"p50 {ms(percentile(times, 50))} · p99 {ms(percentile(times, 99))}"
-
-
-def _ratio(pg: list[float], lite: list[float]) -> str:
-    p50 = percentile(pg, 50) / percentile(lite, 50)
-    p99 = percentile(pg, 99) / percentile(lite, 99)
-    return f"PG/SQLite {p50:.2f}× p50 · {p99:.2f}× p99"
-
-
-def _rows(group: str, times: dict[str, Times], totals: dict[str, dict[str, int]]) -> list[Row]:
-    pg, lite = times["PostgreSQL"], times["SQLite"]
-    every = {
-        name: [t for kind in QUERIES for t in kind_times[kind]]
-        for name, kind_times in times.items()
-    }
-    n = len(every["SQLite"])
-    rows = [
-        Row(group, f"SQLite: search, all {n}", _latency(every["SQLite"]), "baseline"),
-        Row(group, f"PostgreSQL: search, all {n}", _latency(every["PostgreSQL"]),
-            _ratio(every["PostgreSQL"], every["SQLite"])),
-    ]  # fmt: skip
-    for kind, queries in QUERIES.items():
-        pg_total, lite_total = totals["PostgreSQL"][kind], totals["SQLite"][kind]
-        hits = f"~{lite_total / len(queries):,.0f} hits"
-        if pg_total != lite_total:
-            hits += f", PG ~{pg_total / len(queries):,.0f}: TOTALS DIFFER"
-        value = f"SQLite {_latency(lite[kind])} │ PG {_latency(pg[kind])}"
-        rows.append(Row(group, f"  {kind} ({hits})", value, _ratio(pg[kind], lite[kind])))
-    return rows
-
-
-def run_size(size: int) -> list[Row]:
-    """Rows for one size: the load, then both stores' latencies."""
-    from eventchat.store.postgres import PostgresStore
-
-    group = f"pg-vs-sqlite {label(size)}"
-    loaded = pg_build(size)
-    lite_path = build(size).path
-    state = "cached load" if loaded.cached else "loaded now"
-    rows = [
-        Row(group, f"PostgreSQL load {loaded.events:,} events",
-            f"{loaded.seconds:.1f} s ({state}) · {_megabytes(loaded.url):.0f} MB · "
-            f"{loaded.all_visible:.0%} all-visible · schema {loaded.schema}", ""),
-    ]  # fmt: skip
-    pg, lite = PostgresStore(loaded.url), SQLiteStore(lite_path)
-    try:
-        times, totals = _alternating({"PostgreSQL": pg, "SQLite": lite})
-    finally:
-        pg.close()
-        lite.close()
-    return rows + _rows(group, times, totals)
-
-
-def run() -> list[Row]:
-    """Every selected size; one row instead when PostgreSQL cannot be reached."""
-    sizes = selected_sizes()
-    rows: list[Row] = []
-    for size in sizes:
-        try:
-            rows += run_size(size)
-        except PostgresUnavailableError as exc:
-            return [*rows, Row("pg-vs-sqlite", "PostgreSQL unavailable", str(exc), "not measured")]
-    note = "" if 1_000_000 in sizes else " (1M: EVENTCHAT_BENCH_SIZES=100k,1M)"
-    ran = ", ".join(label(s) for s in sizes)
-    rows.append(Row("pg-vs-sqlite", "sizes run", f"{ran}{note}", ""))
-    return rows
-
-
-if __name__ == "__main__":
-    from bench.report import render
-
-    print(render(run()))
+        visible = all_visible(admin, schema)
+        return PgBuild(url, schema, size, count, seconds, vacuumed, False, visible)

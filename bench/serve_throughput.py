@@ -302,6 +302,11 @@ def measure_store(
     return results, sequential
 
 
+# 5x the ~80 req/s one worker served at 100k before search moved to the tantivy index (the
+# figure issue 12 measured with this bench; the old store cannot be timed in the same run).
+TARGET_SEARCH_RPS = 400.0
+
+
 def _value(m: Measured) -> str:
     if not m.latencies:
         return f"no answers · {len(m.errors)} errors"
@@ -329,7 +334,11 @@ def _rows(
             ratio = f"{m.rps / base:.2f}× healthz·1w" if base else "-"
             if server != first and results[(mix, first)].rps:
                 ratio += f" · {m.rps / results[(mix, first)].rps:.2f}× 1 worker"
-        rows.append(Row(group, f"{mix} · {server}", _value(m), ratio, "0 errors"))
+        target = "0 errors"
+        if (mix, server) == ("search mix", first):
+            met = "met" if m.rps >= TARGET_SEARCH_RPS else "MISSED"
+            target = f"≥ {TARGET_SEARCH_RPS:g} req/s: {met}; 0 errors"
+        rows.append(Row(group, f"{mix} · {server}", _value(m), ratio, target))
         if m.errors:
             shown = "; ".join(sorted(set(m.errors))[:3])
             rows.append(Row(group, f"  ERRORS ({len(m.errors)})", shown, "FAIL", "0 errors"))

@@ -1,6 +1,8 @@
 """The terminal experience, each figure a ratio to ``python -c pass`` measured in the same run.
 
 - cold ``eventchat --help`` and ``--version`` (nothing heavy may be imported);
+- ``eventchat search python`` over the embedded store, which it reads directly (no FastAPI, no
+  ASGI app), also as a ratio to ``--version`` in the same run: target ≤ 4×;
 - time until the REPL prompt is on screen: ``eventchat`` spawned in a pseudo-terminal (pexpect),
   the clock stops when the prompt character arrives;
 - one-shot time to the first answer byte: ``eventchat -q`` against the local scripted model
@@ -34,6 +36,8 @@ from tests.support.openai_server import OpenAIServer
 RUNS = 9
 PROMPT = "›"
 TARGETS = {"eventchat --help": "≤ 8×", "REPL prompt shown": "≤ 25×"}
+SEARCH, VERSION = "eventchat search python", "eventchat --version"
+SEARCH_TO_VERSION = 4.0
 
 
 def _env(tmp: Path, server: OpenAIServer) -> dict[str, str]:
@@ -123,7 +127,8 @@ def run() -> list[Row]:
             commands = {
                 "python -c pass": _command([py, "-c", "pass"], env),
                 "eventchat --help": _command([py, "-m", "eventchat", "--help"], env),
-                "eventchat --version": _command([py, "-m", "eventchat", "--version"], env),
+                VERSION: _command([py, "-m", "eventchat", "--version"], env),
+                SEARCH: _command([py, "-m", "eventchat", "search", "python"], env),
                 "REPL prompt shown": _repl(env, server, answers),
                 "-q first answer byte": _first_byte(env, server),
             }
@@ -153,7 +158,21 @@ def run() -> list[Row]:
             TARGETS.get(name, ""),
         )
         for name, t in times.items()
-    ] + [warm]
+    ] + [_search_to_version(times[SEARCH], times[VERSION]), warm]
+
+
+def _search_to_version(search: list[float], version: list[float]) -> Row:
+    """``eventchat search python`` against ``--version`` of the same run; judged on medians."""
+    median_search, median_version = statistics.median(search), statistics.median(version)
+    ratio = median_search / median_version
+    met = ratio <= SEARCH_TO_VERSION
+    return Row(
+        "terminal",
+        f"{SEARCH} / --version",
+        f"median {median_search * 1000:.0f} ms / {median_version * 1000:.0f} ms",
+        f"{min(search) / min(version):.1f}× min · {ratio:.1f}× median",
+        f"≤ {SEARCH_TO_VERSION:.0f}× --version: {'met' if met else 'MISSED'}",
+    )
 
 
 if __name__ == "__main__":
