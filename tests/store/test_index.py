@@ -259,3 +259,27 @@ def test_an_index_damaged_inside_its_files_is_rebuilt_when_a_search_trips_on_it(
         assert any("damaged" in record.getMessage() for record in caplog.records)
     finally:
         store.close()
+
+
+def test_run_together_names_are_found_by_their_words_but_java_is_not_javascript(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "names.sqlite3")
+    store.upsert([
+        make("uk", "PyConUK", "2026-09-01"),
+        make("dod", "Devopsdays Berlin", "2026-09-29"),
+        make("vue", "VueconfUS", "2026-05-01"),
+        make("js", "JavaScript Days", "2026-03-01"),
+        make("cpp", "C++ Now", "2026-05-04"),
+        make("c", "C Summit", "2026-05-05"),
+    ])  # fmt: skip
+    try:
+        assert ids(store, q="pycon uk") == ["uk"]
+        assert ids(store, q="devops days") == ["dod"]
+        assert ids(store, q="vue") == ["vue"]
+        assert ids(store, q="java") == []
+        assert ids(store, q="javascript") == ["js"]
+        assert ids(store, q="c++") == ["cpp"]
+        assert ids(store, q="c") == ["c"]
+    finally:
+        store.close()

@@ -21,7 +21,7 @@ import tantivy
 
 from eventchat.store.countries import country_words, region_name
 
-FORMAT = 2  # bump on any change to the fields, analyzers or sorting
+FORMAT = 3  # bump on any change to the fields, analyzers or sorting
 # The order of the rows a rebuild reads, in either store: ties in a fresh index go by id.
 REBUILD_ORDER = "ORDER BY start_day, start_at, id"
 SORT_FIELD = "start"  # documents in start order: ties of score or start keep it
@@ -31,6 +31,7 @@ EXACT_ANALYZER = "eventchat_exact"
 # FTS5 ranking (bm25 weights 10, 4, 1, 2, 3, 3); tuned against tests/store/judged.json.
 TEXT_FIELDS: dict[str, float] = {
     "name": 10.0,
+    "name_parts": 8.0,
     "tags_text": 4.0,
     "description": 1.0,
     "venue": 2.0,
@@ -122,6 +123,51 @@ def _listed(value: Any) -> list[Any]:
     return list(loaded) if isinstance(loaded, list) else []
 
 
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_MAX_PARTS = 6
+# Run-together words whose case change is no word boundary a searcher means: "java" must not
+# find JavaScript.
+_WHOLE = frozenset({"javascript", "typescript", "coffeescript", "actionscript", "ecmascript"})
+
+
+# Words that tech event names run together ("Devopsdays", "Vuejs", "VueconfUS"): a lower-case
+# word made wholly of these is also indexed as its parts (tantivy's split_compound filter). Only
+# words whose every split is harmless belong here: "script" is absent so that "javascript" never
+# becomes "java" + "script".
+COMPOUND_PARTS = (
+    "ai", "angular", "camp", "cloud", "con", "conf", "dart", "data", "day", "days", "dev",
+    "devops", "django", "fest", "go", "gopher", "js", "kotlin", "ml", "mlops", "node", "ops",
+    "php", "py", "rails", "react", "ruby", "rust", "sec", "summit", "swift", "uk", "us", "vue",
+    "web",
+)  # fmt: skip
+_SPLIT = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.split_compound(list(COMPOUND_PARTS)))
+    .build()
+)
+
+
+def name_parts(name: str) -> str:
+    """The words inside the name's run-together words: "PyConUK" gives "Py PyCon Con ConUK UK"
+    (its case changes, alone and joined, as Lucene's word-delimiter filter with catenation
+    does), "Devopsdays" gives "devops days" (COMPOUND_PARTS), so that "pycon uk" and "devops
+    days" find them. The whole word is in the name field already; a plain word adds nothing."""
+    found: list[str] = []
+    for word in name.split():
+        parts = [] if word.casefold() in _WHOLE else _CAMEL.findall(word)
+        if 2 <= len(parts) <= _MAX_PARTS:
+            found += [
+                "".join(parts[i:j])
+                for i in range(len(parts))
+                for j in range(i + 1, len(parts) + 1)
+                if j - i < len(parts)
+            ]
+        if len(word) > 3 and word.isalpha() and len(split := _SPLIT.analyze(word)) > 1:
+            found += split
+    return " ".join(found)
+
+
 def _texts(row: Mapping[str, Any], tags: list[str]) -> dict[str, str]:
     """The text of each text field: the region's and country's other names added, so "uk"
     finds the United Kingdom and "california" an event whose region is "CA"."""
@@ -133,6 +179,7 @@ def _texts(row: Mapping[str, Any], tags: list[str]) -> dict[str, str]:
     texts = {name: str(row[name] or "") for name in ("name", "description", "venue", "locality")}
     texts |= {"tags_text": " ".join(tags), "region": region, "country": country}
     texts[EXACT_FIELD] = texts["name"]
+    texts["name_parts"] = name_parts(texts["name"])
     return {name: spell_symbols(text) for name, text in texts.items()}
 
 
