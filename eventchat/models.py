@@ -44,6 +44,21 @@ class Event(BaseModel):
     source: str | None = None
 
 
+class Deadline(BaseModel):
+    """One deadline of an event: a call for papers, an abstract, a workshop proposal, …"""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: str = Field(description="cfp, abstract, paper, workshop, tutorial, notification, …")
+    at: str = Field(
+        description="ISO 8601: a date-time with its UTC offset (AoE is -12:00), or a date."
+    )
+    timezone: str | None = Field(
+        default=None, description="The zone as the source names it: AoE, UTC+8, Europe/Berlin."
+    )
+    label: str | None = None
+
+
 class EventLinks(BaseModel):
     """Links and images for one event, as the enrichment endpoint returns them."""
 
@@ -55,6 +70,7 @@ class EventLinks(BaseModel):
     cfp_url: str | None = None
     cfp_end_date: str | None = None
     social: list[str] = Field(default_factory=list)
+    deadlines: list[Deadline] = Field(default_factory=list)
 
 
 class EventDetail(Event):

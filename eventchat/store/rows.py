@@ -8,16 +8,16 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from eventchat.models import Event, EventDetail, EventLinks
+from eventchat.models import Deadline, Event, EventDetail, EventLinks
 from eventchat.store.countries import find_country
 from eventchat.store.text import fold
 
 COLUMNS = (
     "id", "name", "start_at", "end_at", "start_day", "end_day", "venue", "address", "locality",
     "region", "country", "country_code", "online", "tags", "description", "source",
-    "locality_key", "origin", "url", "images", "cfp_url", "cfp_end_date", "social",
+    "locality_key", "origin", "url", "images", "cfp_url", "cfp_end_date", "social", "deadlines",
 )  # fmt: skip
-LINK_COLUMNS = "id, url, images, cfp_url, cfp_end_date, social"
+LINK_COLUMNS = "id, url, images, cfp_url, cfp_end_date, social, deadlines"
 
 
 def _country_code(event: Event) -> str | None:
@@ -38,6 +38,7 @@ def to_row(event: EventDetail, origin: str) -> tuple[Any, ...]:
         json.dumps(tags, ensure_ascii=False), event.description, event.source,
         fold(event.locality) if event.locality else None, origin, links.url,
         json.dumps(links.images), links.cfp_url, links.cfp_end_date, json.dumps(links.social),
+        json.dumps([d.model_dump(exclude_none=True) for d in links.deadlines], ensure_ascii=False),
     )  # fmt: skip
 
 
@@ -78,6 +79,7 @@ def to_links(row: Row) -> EventLinks:
         cfp_url=row["cfp_url"],
         cfp_end_date=row["cfp_end_date"],
         social=_listed(row["social"]),
+        deadlines=[Deadline(**d) for d in _listed(row["deadlines"] or "[]")],
     )
 
 

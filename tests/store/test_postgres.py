@@ -48,6 +48,7 @@ def test_migrations_are_recorded_once_when_workers_start_together(postgres_url: 
             "m006_search_rankings",
             "m007_search_counts",
             "m008_search_index",
+            "m009_deadlines",
         ]
         assert [s.migrations() for s in stores] == [expected] * 4
     finally:

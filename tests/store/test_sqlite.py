@@ -21,7 +21,8 @@ def test_migrations_are_recorded_in_order_and_not_rerun(tmp_path: Path) -> None:
         "m006_search_rankings",
         "m007_ranking_scores",
         "m008_search_index",
+        "m009_deadlines",
     ]
     reopened.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 8
+        assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 9

@@ -269,6 +269,12 @@ def m008_search_index(db: psycopg.Connection[TupleRow]) -> None:
     )
 
 
+@migration
+def m009_deadlines(db: psycopg.Connection[TupleRow]) -> None:
+    """Deadlines of an event (kind, instant, zone) as a JSON list, searchable through the index."""
+    db.execute("ALTER TABLE events ADD COLUMN deadlines jsonb NOT NULL DEFAULT '[]'")
+
+
 def migrate(db: psycopg.Connection[TupleRow]) -> list[str]:
     """Apply the pending migrations in order under the migration lock; return the names applied.
 

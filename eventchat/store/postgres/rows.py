@@ -29,4 +29,5 @@ def to_params(event: EventDetail, origin: str) -> dict[str, Any]:
     params["tags"] = json.loads(params["tags"])
     params["images"] = Jsonb(json.loads(params["images"]))
     params["social"] = Jsonb(json.loads(params["social"]))
+    params["deadlines"] = Jsonb(json.loads(params["deadlines"]))
     return params

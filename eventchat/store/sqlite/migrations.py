@@ -244,6 +244,12 @@ def m008_search_index(db: sqlite3.Connection) -> None:
         )
 
 
+@migration
+def m009_deadlines(db: sqlite3.Connection) -> None:
+    """Deadlines of an event (kind, instant, zone) as a JSON list, searchable through the index."""
+    db.execute("ALTER TABLE events ADD COLUMN deadlines TEXT NOT NULL DEFAULT '[]'")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the pending migrations in order; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
