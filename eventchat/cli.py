@@ -180,7 +180,7 @@ def serve_command(
 
     try:
         settings = _settings(ctx, {"database": database})
-        serve(settings.database, host, port, workers=workers)
+        serve(settings.database, host, port, workers=workers, today=settings.today)
     except EventchatError as exc:
         fail(exc, traceback=ctx.obj["traceback"])
 

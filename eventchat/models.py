@@ -8,6 +8,7 @@ never invented.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,8 +92,31 @@ class SearchQuery(BaseModel):
     start_after: dt.date | None = None
     start_before: dt.date | None = None
     online: bool | None = None
+    cfp_open: bool | None = Field(
+        default=None, description="true: a deadline on or after today; false: none ahead."
+    )
+    deadline_after: dt.date | None = Field(
+        default=None, description="A deadline on or after this date (its local day)."
+    )
+    deadline_before: dt.date | None = Field(
+        default=None, description="A deadline on or before this date (its local day)."
+    )
+    sort: Literal["relevance", "date", "deadline"] | None = Field(
+        default=None, description="Default: relevance with text, else date."
+    )
     limit: int = Field(default=SEARCH_LIMIT_DEFAULT, ge=1, le=SEARCH_LIMIT_MAX)
     offset: int = Field(default=0, ge=0)
+
+    def on(self, today: dt.date) -> SearchQuery:
+        """This query with ``cfp_open`` read against ``today``, so that a store never needs to
+        know what day it is: true becomes a deadline on or after today (``deadline_after``);
+        false stays, with ``deadline_after`` = today, meaning "no deadline on or after it"."""
+        if self.cfp_open is None:
+            return self
+        if self.cfp_open is False:
+            return self.model_copy(update={"deadline_after": today})
+        after = max(today, self.deadline_after) if self.deadline_after else today
+        return self.model_copy(update={"cfp_open": None, "deadline_after": after})
 
 
 class SearchPage(BaseModel):

@@ -65,7 +65,7 @@ async def open_events_client(settings: Settings) -> AsyncIterator[EventsClient]:
         from eventchat.store import open_store
 
         store = open_store(settings.database)
-        transport = httpx2.ASGITransport(app=create_app(store))
+        transport = httpx2.ASGITransport(app=create_app(store, today=settings.today))
         http = httpx2.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL, timeout=timeout)
         client = RestEventsClient(http, label="the embedded events API", retry=retry)
     try:

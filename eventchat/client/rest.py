@@ -33,6 +33,13 @@ def query_params(query: SearchQuery) -> list[tuple[str, str]]:
         params.append(("start_before", query.start_before.isoformat()))
     if query.online is not None:
         params.append(("online", "true" if query.online else "false"))
+    if query.cfp_open is not None:
+        params.append(("cfp_open", "true" if query.cfp_open else "false"))
+    for name in ("deadline_after", "deadline_before"):
+        if (day := getattr(query, name)) is not None:
+            params.append((name, day.isoformat()))
+    if query.sort:
+        params.append(("sort", query.sort))
     return params
 
 

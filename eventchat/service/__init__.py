@@ -6,6 +6,8 @@ events, so nothing here depends on startup hooks. The caller also closes the sto
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import FastAPI
 
 from eventchat import __version__
@@ -21,10 +23,15 @@ DESCRIPTION = (
 )
 
 
-def create_app(store: Store) -> FastAPI:
-    """The FastAPI app serving ``store``; routes reach it through a typed dependency."""
+def create_app(store: Store, *, today: dt.date | None = None) -> FastAPI:
+    """The FastAPI app serving ``store``; routes reach it through a typed dependency.
+
+    ``today`` pins what "today" means for ``cfp_open`` (the ``today`` setting); None: the
+    server's date at each request.
+    """
     app = FastAPI(title="eventchat events API", version=__version__, description=DESCRIPTION)
     app.state.store = store
+    app.state.today = today
     errors.install(app)
     app.include_router(router)
     return app

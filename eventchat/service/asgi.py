@@ -24,7 +24,7 @@ def app_from_environment() -> FastAPI:
 
     settings, _ = load_settings()
     store = open_store(settings.database)
-    app = create_app(store)
+    app = create_app(store, today=settings.today)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

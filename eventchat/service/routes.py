@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
-from pydantic import BeforeValidator
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, BeforeValidator
 
 from eventchat.models import (
     SEARCH_LIMIT_DEFAULT,
@@ -34,13 +34,30 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def get_store(request: Request) -> Store:
-    """The store the app was created with."""
+async def get_store(request: Request) -> Store:
+    """The store the app was created with (async: FastAPI would run a plain function in its
+    thread pool, a thread hop per request for reading an attribute)."""
     store: Store = request.app.state.store
     return store
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+async def get_today(request: Request) -> dt.date:
+    """The app's today: the pinned ``today`` setting, else the server's date at this request."""
+    pinned: dt.date | None = request.app.state.today
+    return pinned or dt.date.today()
+
+
+TodayDep = Annotated[dt.date, Depends(get_today)]
+
+
+def _json(body: BaseModel) -> Response:
+    """``body`` serialised once by pydantic: the store already returns the response model, so
+    FastAPI's own pass (validate against response_model, then encode) would only repeat it —
+    at 100k events that pass was most of a search request's time in the API."""
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 def _iso_date(value: object) -> object:
@@ -66,6 +83,7 @@ _split = split_tags
 def search(
     *,
     store: StoreDep,
+    today: TodayDep,
     q: Annotated[
         str,
         Query(
@@ -111,9 +129,26 @@ def search(
         bool | None,
         Query(description="true: can be attended online (incl. hybrid); false: in person only."),
     ] = None,
+    cfp_open: Annotated[
+        bool | None,
+        Query(description="true: a deadline (CfP, paper, …) on or after today; false: none."),
+    ] = None,
+    deadline_after: Annotated[
+        IsoDate | None, Query(description="A deadline on or after this date (its local day).")
+    ] = None,
+    deadline_before: Annotated[
+        IsoDate | None, Query(description="A deadline on or before this date (its local day).")
+    ] = None,
+    sort: Annotated[
+        Literal["relevance", "date", "deadline"] | None,
+        Query(
+            description="relevance (the default with q), date (without), or deadline: the "
+            "first deadline within the deadline filters, soonest first."
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=SEARCH_LIMIT_MAX)] = SEARCH_LIMIT_DEFAULT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> SearchPage:
+) -> Response:
     """Events matching the text and filters: by relevance (BM25) with `q`, else by start date."""
     query = SearchQuery(
         q=q,
@@ -123,10 +158,14 @@ def search(
         start_after=start_after,
         start_before=start_before,
         online=online,
+        cfp_open=cfp_open,
+        deadline_after=deadline_after,
+        deadline_before=deadline_before,
+        sort=sort,
         limit=limit,
         offset=offset,
     )
-    return store.search(query)
+    return _json(store.search(query.on(today)))
 
 
 @router.get(

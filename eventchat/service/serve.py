@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import socket
 import sys
@@ -83,7 +84,9 @@ def _announce(host: str, port: int, count: int, workers: int) -> None:
     sys.stderr.flush()
 
 
-def serve(database: str, host: str, port: int, *, workers: int = 1) -> None:
+def serve(
+    database: str, host: str, port: int, *, workers: int = 1, today: dt.date | None = None
+) -> None:
     """Serve the events API until Ctrl-C or SIGTERM; uvicorn shuts down gracefully on both.
 
     With several workers, this process opens the store once (migrations, bundled data), then
@@ -103,13 +106,19 @@ def serve(database: str, host: str, port: int, *, workers: int = 1) -> None:
         finally:
             store.close()
         os.environ["EVENTCHAT_DATABASE"] = database
+        if today is not None:  # the workers build their settings from the environment
+            os.environ["EVENTCHAT_TODAY"] = today.isoformat()
         _announce(host, port, count, workers)
         _run_workers(host, port, workers)
         return
     try:
         _announce(host, port, store.count(), workers)
         config = uvicorn.Config(
-            create_app(store), host=host, port=port, log_level="warning", access_log=False
+            create_app(store, today=today),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
         )
         _server_class()(config).run()
     finally:

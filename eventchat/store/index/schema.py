@@ -21,7 +21,7 @@ import tantivy
 
 from eventchat.store.countries import country_words, region_name
 
-FORMAT = 3  # bump on any change to the fields, analyzers or sorting
+FORMAT = 4  # bump on any change to the fields, analyzers or sorting
 # The order of the rows a rebuild reads, in either store: ties in a fresh index go by id.
 REBUILD_ORDER = "ORDER BY start_day, start_at, id"
 SORT_FIELD = "start"  # documents in start order: ties of score or start keep it
@@ -96,6 +96,8 @@ def build_schema() -> tantivy.Schema:
     for name in ("start_day", "end_day", "start"):
         builder.add_integer_field(name, indexed=True, fast=True)
     builder.add_boolean_field("online", indexed=True, fast=True)
+    # Each deadline's local day (several per event): filters, and sort=deadline reads them.
+    builder.add_integer_field("deadline_day", stored=True, indexed=True, fast=True)
     return builder.build()
 
 
@@ -183,6 +185,12 @@ def _texts(row: Mapping[str, Any], tags: list[str]) -> dict[str, str]:
     return {name: spell_symbols(text) for name, text in texts.items()}
 
 
+def deadline_days(value: Any) -> list[int]:
+    """The local day (as :func:`day_number`) of each deadline in a ``deadlines`` column."""
+    days = (day_number(str(d.get("at", ""))) for d in _listed(value or "[]") if isinstance(d, dict))
+    return sorted({day for day in days if day is not None})
+
+
 def document(row: Mapping[str, Any]) -> tantivy.Document:
     """The index document of one ``events`` row (either store's; see ``rows.COLUMNS``).
 
@@ -208,6 +216,8 @@ def document(row: Mapping[str, Any]) -> tantivy.Document:
             doc.add_text(name, text)
     for tag in tags:
         doc.add_text("tag", tag)
+    for day in deadline_days(row["deadlines"]):
+        doc.add_integer("deadline_day", day)
     for name in ("country_code", "locality_key", "source"):
         if row[name]:
             doc.add_text(name, str(row[name]))

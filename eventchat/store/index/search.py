@@ -43,10 +43,12 @@ class Word:
 
 @dataclass(frozen=True)
 class Plan:
-    """A query ready for a searcher: the tantivy query and whether it ranks by relevance."""
+    """A query ready for a searcher: the tantivy query, its order, and for the deadline order
+    the bounds a deadline counts within."""
 
     query: tantivy.Query
-    ranked: bool
+    order: str  # relevance, date or deadline
+    deadlines: tuple[int | None, int | None] = (None, None)
 
 
 def words(text: str) -> list[str]:
@@ -95,20 +97,51 @@ def _filters(schema: tantivy.Schema, query: SearchQuery) -> list[tantivy.Query]:
         found.append(tantivy.Query.range_query(schema, "start_day", integer, None, before))
     if query.online is not None:
         found.append(tantivy.Query.term_query(schema, "online", query.online))
+    if (deadline := _deadline_range(schema, query)) is not None and query.cfp_open is not False:
+        found.append(deadline)
     return found
+
+
+def _deadline_range(schema: tantivy.Schema, query: SearchQuery) -> tantivy.Query | None:
+    """One range over the deadline days: one deadline must lie within both bounds."""
+    after, before = _deadline_bounds(query)
+    if after is None and before is None:
+        return None
+    integer = tantivy.FieldType.Integer
+    return tantivy.Query.range_query(schema, "deadline_day", integer, after, before)
+
+
+def _deadline_bounds(query: SearchQuery) -> tuple[int | None, int | None]:
+    after = day_number(query.deadline_after.isoformat()) if query.deadline_after else None
+    before = day_number(query.deadline_before.isoformat()) if query.deadline_before else None
+    return after, before
+
+
+def _excluded(schema: tantivy.Schema, query: SearchQuery) -> list[tantivy.Query]:
+    """``cfp_open=false`` (read by ``SearchQuery.on``): no deadline on or after the day."""
+    if query.cfp_open is not False or (deadline := _deadline_range(schema, query)) is None:
+        return []
+    return [deadline]
 
 
 def plan(schema: tantivy.Schema, analyze: Analyze, query: SearchQuery) -> Plan:
     """The tantivy query for ``query``: every word, then every filter, all required."""
     analyzed = [found for word in words(query.q) if (found := analyze(word))]
     must = [_word_query(schema, word) for word in analyzed]
-    filters = _filters(schema, query)
-    if not must and not filters:
-        return Plan(tantivy.Query.all_query(), ranked=False)
+    filters, excluded = _filters(schema, query), _excluded(schema, query)
+    order = query.sort or ("relevance" if must else "date")
+    if order == "relevance" and not must:
+        order = "date"
+    bounds = _deadline_bounds(query)
+    if not must and not filters and not excluded:
+        return Plan(tantivy.Query.all_query(), order, bounds)
     scoring = [(tantivy.Occur.Must, clause) for clause in must]
     # Filters as const-score clauses add the same to every hit, so they never change the order.
     exact = [(tantivy.Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters]
-    return Plan(tantivy.Query.boolean_query(scoring + exact), ranked=bool(must))
+    if not must and not filters:
+        exact.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+    exact += [(tantivy.Occur.MustNot, clause) for clause in excluded]
+    return Plan(tantivy.Query.boolean_query(scoring + exact), order, bounds)
 
 
 def page(
@@ -119,7 +152,9 @@ def page(
         total = _count(searcher.search(planned.query, 1, count=True))
         if offset >= total:
             return total, []
-    if planned.ranked:
+    if planned.order == "deadline":
+        return _by_deadline(searcher, planned, offset, limit)
+    if planned.order == "relevance":
         result = searcher.search(planned.query, limit, count=True, offset=offset)
     else:
         result = searcher.search(
@@ -127,6 +162,33 @@ def page(
             order=tantivy.Order.Asc,
         )  # fmt: skip
     return _count(result), [searcher.doc(address)["id"][0] for _, address in result.hits]
+
+
+# sort=deadline orders in Python the first MAX_DEADLINE_SORTED matches by start; a search that
+# sorts by deadline is almost always one with a deadline filter, which leaves a few hundred.
+MAX_DEADLINE_SORTED = 5_000
+_NO_DEADLINE = 10**9
+
+
+def _by_deadline(
+    searcher: tantivy.Searcher, planned: Plan, offset: int, limit: int
+) -> tuple[int, list[str]]:
+    """Matches by their first deadline within the bounds (none: last), then start, then id."""
+    result = searcher.search(
+        planned.query, MAX_DEADLINE_SORTED, count=True, order_by_field="start",
+        order=tantivy.Order.Asc,
+    )  # fmt: skip
+    after, before = planned.deadlines
+    keyed = []
+    for start, address in result.hits:
+        doc = searcher.doc(address)
+        days = [
+            d for d in doc.to_dict().get("deadline_day", [])
+            if (after is None or d >= after) and (before is None or d <= before)
+        ]  # fmt: skip
+        keyed.append(((min(days, default=_NO_DEADLINE), start, doc["id"][0].encode()), doc))
+    keyed.sort(key=lambda item: item[0])
+    return _count(result), [doc["id"][0] for _, doc in keyed[offset : offset + limit]]
 
 
 def _count(result: tantivy.SearchResult) -> int:
