@@ -3,14 +3,17 @@
 With the events API embedded (``api_url`` empty) the search reads the store directly, as the
 embedded API's routes would: a local lookup neither imports FastAPI nor builds an ASGI app, which
 would cost it most of a second. With ``api_url`` set it goes through the events client.
+
+An empty answer to a search from a day (by default today) says how many events match before that
+day and how far the data reaches (:class:`LookBack`): both paths drive the same steps.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sys
-from dataclasses import dataclass
-from typing import cast
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, cast
 
 from pydantic import ValidationError
 
@@ -24,6 +27,9 @@ from eventchat.models import (
     split_tags,
 )
 from eventchat.settings import Settings
+
+if TYPE_CHECKING:
+    from eventchat.horizon import Span, Steps
 
 FORMATS = ("table", "json", "jsonl", "markdown")
 _FLAG = {"start_after": "--from", "start_before": "--to", "q": "TEXT"}
@@ -39,12 +45,40 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class LookBack:
+    """What a search from ``start_after`` on that matched nothing leaves out."""
+
+    start_after: dt.date
+    today: dt.date
+    matches: int  # events that match but end before start_after
+    span: Span | None  # the first and latest start in the data
+
+    def hint(self) -> list[str]:
+        """One or two lines: the earlier matches and the flag that shows them, the data's reach."""
+        n = self.matches
+        if self.start_after == self.today:
+            which = "past event" if n == 1 else "past events"
+        else:
+            which = ("event" if n == 1 else "events") + f" before {self.start_after.isoformat()}"
+        if not n:
+            lines = [f"No {which} match either."]
+        else:
+            every = f" (--from {self.span.first.isoformat()} shows all)" if self.span else ""
+            verb = "matches" if n == 1 else "match"
+            lines = [f"{n} {which} {verb}: --from YYYY-MM-DD shows them{every}."]
+        if self.span:
+            lines.append(f"The data lists events starting up to {self.span.last.isoformat()}.")
+        return lines
+
+
+@dataclass(frozen=True)
 class SearchResult:
-    """A page of hits with the totals of the search."""
+    """A page of hits with the totals of the search; ``look_back`` when it matched nothing."""
 
     total: int
     offset: int
     hits: list[Hit]
+    look_back: LookBack | None = None
 
 
 def join_links(page: SearchPage, links: list[EventLinks]) -> SearchResult:
@@ -78,12 +112,28 @@ def served_query(query: SearchQuery) -> SearchQuery:
     return query.model_copy(update=update)
 
 
+def look_back(query: SearchQuery, today: dt.date) -> Steps[LookBack | None]:
+    """The searches behind an empty answer's hint, as steps either path drives.
+
+    None unless nothing matched from a ``start_after`` on: two one-event searches for the
+    data's span and one count of the matches without ``start_after``.
+    """
+    from eventchat import horizon
+
+    if query.start_after is None:
+        return None
+    span = yield from horizon.span()
+    earlier = yield from horizon.earlier(query, 0)
+    return LookBack(query.start_after, today, earlier.total, span)
+
+
 def search_store(settings: Settings, query: SearchQuery) -> SearchResult:
     """Search the store the embedded API would serve, read directly, with the hits' links.
 
     An unknown country raises the store's UnknownCountryError: a UsageError whose message is
     the detail of the API's 422, so both paths print the same line and exit 2.
     """
+    from eventchat.horizon import drive
     from eventchat.store import open_store
 
     served = served_query(query)
@@ -91,13 +141,18 @@ def search_store(settings: Settings, query: SearchQuery) -> SearchResult:
     try:
         page = store.search(served)
         ids = list(dict.fromkeys(event.id for event in page.events))
-        return join_links(page, store.links(ids) if ids else [])
+        result = join_links(page, store.links(ids) if ids else [])
+        if page.total:
+            return result
+        back = drive(look_back(served, settings.effective_today()), store.search)
+        return replace(result, look_back=back)
     finally:
         store.close()
 
 
 async def search_events(settings: Settings, query: SearchQuery) -> SearchResult:
     """Search through the events client (in-process API when embedded), then fetch links."""
+    from eventchat.horizon import adrive
     from eventchat.runtime import open_events_client
 
     async with open_events_client(settings) as client:
@@ -108,7 +163,11 @@ async def search_events(settings: Settings, query: SearchQuery) -> SearchResult:
                 raise UsageError(exc.detail) from exc  # the person's input, not the API, is wrong
             raise
         ids = list(dict.fromkeys(event.id for event in page.events))
-        return join_links(page, await client.links(ids))
+        result = join_links(page, await client.links(ids))
+        if page.total:
+            return result
+        back = await adrive(look_back(query, settings.effective_today()), client.search)
+        return replace(result, look_back=back)
 
 
 def build_query(
@@ -157,4 +216,4 @@ def run(settings: Settings, query: SearchQuery, fmt: str | None) -> None:
         from rich.console import Console
 
         console = Console(no_color=settings.no_color)
-    write_result(result, cast("ListFormat", chosen), sys.stdout, console)
+    write_result(result, cast("ListFormat", chosen), sys.stdout, console, err=sys.stderr)

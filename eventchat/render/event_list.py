@@ -1,8 +1,14 @@
-"""Output of ``eventchat search``: a Rich table on a terminal, else json, jsonl or markdown."""
+"""Output of ``eventchat search``: a Rich table on a terminal, else json, jsonl or markdown.
+
+An empty answer's hint (how many events match before ``--from``, how far the data reaches) is a
+diagnostic: on stderr for the table, markdown and jsonl (whose lines are events only), and
+fields of the document for json.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from eventchat.lookup import Hit, SearchResult
@@ -64,6 +70,11 @@ def write_json(result: SearchResult, out: TextIO) -> None:
         "offset": result.offset,
         "events": [hit_record(h) for h in result.hits],
     }
+    if result.look_back is not None:
+        if result.look_back.span is not None:
+            doc["data_until"] = result.look_back.span.last.isoformat()
+        doc["past_matches"] = result.look_back.matches
+        doc["hint"] = " ".join(result.look_back.hint())
     out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -119,17 +130,32 @@ def write_table(result: SearchResult, console: Console) -> None:
     console.print(Text(_shown(result), style="dim"))
 
 
+def write_hint(result: SearchResult, err: TextIO) -> None:
+    """The empty answer's hint, one or two lines; nothing when there is none."""
+    if result.look_back is not None:
+        err.write("".join(line + "\n" for line in result.look_back.hint()))
+
+
 def write_result(
-    result: SearchResult, fmt: ListFormat, out: TextIO, console: Console | None = None
+    result: SearchResult,
+    fmt: ListFormat,
+    out: TextIO,
+    console: Console | None = None,
+    err: TextIO | None = None,
 ) -> None:
-    """Write ``result`` in ``fmt``; the table goes to ``console`` (default: one over ``out``)."""
+    """Write ``result`` in ``fmt``; the table goes to ``console`` (default: one over ``out``).
+
+    Diagnostics (the hint of an empty answer) go to ``err``, by default stderr.
+    """
     if fmt == "table":
         from rich.console import Console
 
         write_table(result, console or Console(file=out))
     elif fmt == "json":
         write_json(result, out)
+        return
     elif fmt == "jsonl":
         write_jsonl(result, out)
     else:
         write_markdown(result, out)
+    write_hint(result, err or sys.stderr)

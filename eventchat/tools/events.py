@@ -3,7 +3,9 @@
 ``event_search`` runs one search and then one enrichment request for the de-duplicated hit ids,
 so the model gets every event with its url, images and CfP in one call. Results are compact JSON
 (no nulls, short descriptions, every field capped, ``total`` and ``count``) between the data
-markers, capped in size. When nothing matches, the search is relaxed once and the result says how.
+markers, capped in size. When nothing matches, the search is relaxed once and the result says how;
+when still nothing upcoming matches, the result adds how far the data reaches and the latest past
+matches, marked past (see :mod:`eventchat.horizon`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from eventchat import horizon
 from eventchat.client.base import EventsClient
 from eventchat.errors import EventchatError
 from eventchat.models import SEARCH_LIMIT_MAX, Event, EventLinks, SearchPage, SearchQuery
@@ -26,6 +29,7 @@ MAX_DETAIL_IDS = 10
 MAX_FIELD_CHARS = 300  # names, venues, places, tags: longer is no name but a flood
 MAX_LIST_ITEMS = 20  # tags, images
 MAX_URL_CHARS = 2_000
+MAX_PAST_EVENTS = 5  # the latest past matches shown when nothing upcoming matches
 
 
 def _as_list(value: Any) -> Any:
@@ -129,12 +133,18 @@ def compact(record: dict[str, Any], description_chars: int) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v not in (None, [], "") and v is not False}
 
 
-def render(payload: dict[str, Any], events: list[dict[str, Any]], max_chars: int) -> str:
-    """The payload with its events as JSON between the data markers, cut to ``max_chars``."""
+def render(
+    payload: dict[str, Any], events: list[dict[str, Any]], max_chars: int, key: str = "events"
+) -> str:
+    """The payload with ``events`` under ``key`` as JSON between the data markers, cut to fit.
+
+    Events are dropped from the end until the text fits ``max_chars``; ``count`` follows the
+    list under ``"events"``.
+    """
     kept = list(events)
     while True:
-        body = {**payload, "events": kept}
-        if "count" in body:
+        body = {**payload, key: kept}
+        if key == "events" and "count" in body:
             body["count"] = len(kept)
         if len(kept) < len(events):
             body["note"] = (
@@ -174,13 +184,13 @@ class EventTools:
             Tool("event_details", _DETAILS_DOC, DetailsArgs, self.details),
         ]
 
-    def _query(self, args: SearchArgs) -> SearchQuery:
+    def _query(self, args: SearchArgs, today: dt.date) -> SearchQuery:
         return SearchQuery(
             q=args.search.strip(),
             locality=args.locality or None,
             country=args.country or None,
             tags=args.tags,
-            start_after=args.start_after or self.today(),
+            start_after=args.start_after or today,
             start_before=args.start_before,
             online=args.online,
             limit=args.limit or self.search_limit,
@@ -188,24 +198,74 @@ class EventTools:
 
     async def search(self, args: SearchArgs) -> ToolOutput:
         """Run event_search: search, relax once if empty, enrich with one links request."""
-        query = self._query(args)
-        page = await self.events.search(query)
+        today = self.today()
+        asked = self._query(args, today)
+        query, page = asked, await self.events.search(asked)
         payload: dict[str, Any] = {}
         if page.total == 0:
             relaxed = _relax(query)
             if relaxed is not None:
                 query, payload["relaxed"] = relaxed
                 page = await self.events.search(query)
+        if page.total == 0 and asked.start_after is not None and asked.start_after >= today:
+            return await self._nothing_from(asked, asked.start_after, today)
         # A server that ignores the limit must not flood the model.
         page = page.model_copy(update={"events": page.events[: query.limit]})
         records, note = await self._enrich(page)
         if note:
             payload["links_note"] = note
         if not records:
-            payload["message"] = "No events match. Say so plainly; do not suggest invented events."
+            payload["message"] = NO_MATCH
         payload = {"total": page.total, "count": len(records), **payload}
         shown = [compact(r, self.description_chars) for r in records]
         return ToolOutput(render(payload, shown, self.max_chars), records)
+
+    async def _nothing_from(
+        self, query: SearchQuery, start_after: dt.date, today: dt.date
+    ) -> ToolOutput:
+        """Nothing matches from ``start_after`` on: the data's reach and the latest past matches.
+
+        The past matches are those of the search as asked, not as relaxed: the last PyCon DE
+        answers "PyCon DE this year?" better than any other event in Germany.
+        """
+        try:
+            span, earlier = await self._look_back(query)
+        except EventchatError as exc:  # still an answer: nothing matches
+            payload = {"total": 0, "count": 0, "message": NO_MATCH}
+            payload["past_note"] = f"past matches unavailable: {exc.message}"
+            return ToolOutput(render(payload, [], self.max_chars))
+        latest = SearchPage(total=earlier.total, count=0, offset=0, events=earlier.latest)
+        records, note = await self._enrich(latest)
+        for record in records:
+            record["past"] = horizon.ended_before(record["start"], record.get("end"), today)
+        result: dict[str, Any] = {
+            "total": 0,
+            "count": 0,
+            "message": _nothing_from_text(start_after, today, earlier.total, len(records), span),
+        }
+        if span is not None:
+            result["data_until"] = span.last.isoformat()
+        result["past_matches"] = earlier.total
+        if note:
+            result["links_note"] = note
+        result["events"] = []
+        # Past events are context, not answers: no descriptions.
+        shown = [{**compact(r, 0), "past": r["past"]} for r in records]
+        return ToolOutput(render(result, shown, self.max_chars, key="past_events"), records)
+
+    async def _look_back(self, query: SearchQuery) -> tuple[horizon.Span | None, horizon.Earlier]:
+        """The data's span and the latest matches before ``start_after``, asked concurrently."""
+        search = self.events.search
+        span, earlier = await asyncio.gather(
+            horizon.adrive(horizon.span(), search),
+            horizon.adrive(horizon.earlier(query, MAX_PAST_EVENTS), search),
+            return_exceptions=True,  # both finish: neither is left running past this call
+        )
+        if isinstance(span, BaseException):
+            raise span
+        if isinstance(earlier, BaseException):
+            raise earlier
+        return span, earlier
 
     async def _enrich(self, page: SearchPage) -> tuple[list[dict[str, Any]], str | None]:
         ids = list(dict.fromkeys(e.id for e in page.events))
@@ -235,6 +295,28 @@ class EventTools:
         return ToolOutput(render(payload, shown, self.max_chars), records)
 
 
+NO_MATCH = "No events match. Say so plainly; do not suggest invented events."
+
+
+def _nothing_from_text(
+    start_after: dt.date, today: dt.date, earlier: int, shown: int, span: horizon.Span | None
+) -> str:
+    """The message of a search with nothing from ``start_after`` on; ``earlier`` matches before."""
+    if not earlier:
+        return "No events match, upcoming or past. Say so plainly; do not suggest invented events."
+    if start_after == today:
+        none, nothing, before = "No upcoming event matches.", "nothing upcoming", "past"
+    else:
+        day = start_after.isoformat()
+        none, nothing, before = f"No event matches from {day} on.", f"nothing from {day}", "earlier"
+    reach = f" The data lists events starting up to {span.last.isoformat()}." if span else ""
+    return (
+        f"{none}{reach} past_events are the latest {shown} of {earlier} {before} matches, most "
+        f"recent first. Say plainly that {nothing} is listed yet, mention the latest {before} "
+        "edition with its dates and place, and never invent a future date."
+    )
+
+
 def _relax(query: SearchQuery) -> tuple[SearchQuery, str] | None:
     """The query once relaxed, and what was dropped; None when nothing can be dropped."""
     place = ", ".join(p for p in (query.locality, query.country) if p)
@@ -250,7 +332,8 @@ def _relax(query: SearchQuery) -> tuple[SearchQuery, str] | None:
 _SEARCH_DOC = (
     "Search tech events (conferences, meetups). Returns events with their url, images and "
     "call-for-papers links, plus total (all matches) and count (returned). By default only "
-    "upcoming events (start_after defaults to today)."
+    "upcoming events: not yet ended (start_after defaults to today). When nothing upcoming "
+    "matches, it adds the latest past matches, marked past, and how far the data reaches."
 )
 _DETAILS_DOC = (
     "Full details, description and links of events already returned by event_search, by id."

@@ -6,8 +6,11 @@ import json
 import subprocess
 from pathlib import Path
 
-from eventchat.models import SearchQuery
+import pytest
+
+from eventchat.models import SearchPage, SearchQuery
 from eventchat.store import SQLiteStore
+from tests.security.cli_runner import invoke
 from tests.support.cli import run_eventchat
 
 
@@ -68,3 +71,79 @@ def test_bad_input_is_one_line(bundled_database: Path) -> None:
         assert done.stderr.count("\n") == 1, done.stderr
         assert word in done.stderr
         assert "Traceback" not in done.stderr
+
+
+LATE = "2026-12-03"  # the bundled data lists no Python event after this day
+
+
+@pytest.fixture
+def late(bundled_database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTCHAT_TODAY", LATE)
+
+
+def past_hint(store: SQLiteStore) -> str:
+    past = store.search(SearchQuery(q="python")).total
+    assert past > 100
+    return (
+        f"{past} past events match: --from YYYY-MM-DD shows them (--from 2013-02-07 shows all).\n"
+        "The data lists events starting up to 2027-06-15.\n"
+    )
+
+
+@pytest.mark.usefixtures("late")
+@pytest.mark.parametrize("fmt", ["table", "markdown", "jsonl"])
+def test_nothing_upcoming_hints_at_the_past_on_stderr(fmt: str, store: SQLiteStore) -> None:
+    done = search("python", "--format", fmt)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == past_hint(store)
+    assert done.stdout.strip() == ("" if fmt == "jsonl" else "No events match.")
+
+
+@pytest.mark.usefixtures("late")
+def test_nothing_upcoming_in_json_carries_the_hint(store: SQLiteStore) -> None:
+    done = search("python")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    doc = json.loads(done.stdout)
+    assert (doc["total"], doc["count"], doc["events"]) == (0, 0, [])
+    assert doc["past_matches"] == store.search(SearchQuery(q="python")).total
+    assert doc["data_until"] == store.stats().last_start == "2027-06-15"
+    assert doc["hint"] == past_hint(store).strip().replace("\n", " ")
+
+
+@pytest.mark.usefixtures("late")
+def test_a_later_from_counts_the_events_before_it() -> None:
+    done = search("python", "--from", "2027-09-01", "--format", "markdown")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("152 events before 2027-09-01 match: --from YYYY-MM-DD")
+
+
+class CountingStore:
+    """The real store, counting searches."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self.store = store
+        self.searches: list[SearchQuery] = []
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        self.searches.append(query)
+        return self.store.search(query)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+
+@pytest.mark.usefixtures("late")
+@pytest.mark.parametrize(("text", "searches"), [("javascript", 1), ("python", 4)])
+def test_the_look_back_runs_only_when_nothing_matches(
+    text: str, searches: int, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import eventchat.store
+
+    counting = CountingStore(store)
+    monkeypatch.setattr(eventchat.store, "open_store", lambda database: counting)
+    outcome = invoke("search", text, "--format", "json")
+    assert outcome.code == 0, outcome.stderr
+    doc = json.loads(outcome.stdout)
+    assert ("hint" in doc) is (doc["total"] == 0)
+    assert len(counting.searches) == searches  # the search; then the span (2) and one count

@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from eventchat.client.rest import RestEventsClient
-from eventchat.models import EventDetail, EventLinks
+from eventchat.models import EventDetail, EventLinks, SearchQuery
 from eventchat.service import create_app
 from eventchat.store import SQLiteStore
 from eventchat.tools import DATA_BEGIN, DATA_END, EventTools, ToolRegistry
@@ -49,8 +49,8 @@ async def client(events_app: FastAPI, recorder: Recorder) -> AsyncIterator[RestE
         yield RestEventsClient(http)
 
 
-def tools(client: RestEventsClient, **kw: Any) -> ToolRegistry:
-    return ToolRegistry(EventTools(client, today=lambda: TODAY, **kw).tools())
+def tools(client: RestEventsClient, today: dt.date = TODAY, **kw: Any) -> ToolRegistry:
+    return ToolRegistry(EventTools(client, today=lambda: today, **kw).tools())
 
 
 def data(content: str) -> dict[str, Any]:
@@ -235,3 +235,126 @@ def test_compact_caps_every_text_field_and_drops_absurd_urls() -> None:
     assert shown["images"] == ["https://a.example/i.png"]
     assert shown["cfp_url"] == "https://a.example/cfp"
     assert (shown["id"], shown["locality"], shown["start"]) == ("a", "Berlin", "2026-01-01")
+
+
+LATE = dt.date(2026, 12, 3)  # the bundled data lists no Python event after this day
+
+
+def latest_matches(store: SQLiteStore, text: str, today: dt.date) -> list[tuple[str, str]]:
+    """Every match of ``text`` that ended before ``today``, latest start first (page by page)."""
+    found, offset = [], 0
+    while True:
+        page = store.search(SearchQuery(q=text, limit=50, offset=offset))
+        found += [e for e in page.events if (e.end or e.start)[:10] < today.isoformat()]
+        offset += 50
+        if offset >= page.total:
+            return [(e.id, e.start) for e in sorted(found, key=lambda e: e.start, reverse=True)]
+
+
+async def test_nothing_upcoming_gives_the_horizon_and_the_latest_past_pycons(
+    client: RestEventsClient, recorder: Recorder, store: SQLiteStore
+) -> None:
+    output = await tools(client, today=LATE).call("event_search", {"search": "pycon"})
+    result = data(output.content)
+    assert not output.error
+    assert (result["total"], result["count"], result["events"]) == (0, 0, [])
+    assert result["data_until"] == store.stats(LATE).last_start == "2027-06-15"
+    assert "No upcoming event matches" in result["message"]
+    assert "2027-06-15" in result["message"]
+    expected = latest_matches(store, "pycon", LATE)
+    assert result["past_matches"] == len(expected) == store.search(SearchQuery(q="pycon")).total
+    past = result["past_events"]
+    assert [(e["id"], e["start"]) for e in past] == expected[:5]
+    assert all("PyCon" in e["name"] and e["past"] is True and e["url"] for e in past)
+    assert [e["start"] for e in past] == sorted((e["start"] for e in past), reverse=True)
+    assert any(
+        (e["name"], e["start"], e["locality"]) == ("PyCon DE & PyData", "2025-04-22", "Darmstadt")
+        for e in past
+    )
+    assert "description" not in past[0]  # past events are context: compact
+    # The past events reach renderers too, so an answer's links to them are grounded.
+    assert [r["id"] for r in output.events] == [e["id"] for e in past]
+    assert all(r["past"] and r["links"]["url"] for r in output.events)
+    # The search, the data's span (2), the past matches (count, then the last page), links.
+    assert recorder.paths == ["/v1/events/search"] * 5 + ["/v1/events/links"]
+
+
+async def test_python_in_december_has_nothing_upcoming_but_a_past(
+    client: RestEventsClient, store: SQLiteStore
+) -> None:
+    output = await tools(client, today=LATE).call("event_search", '{"search": "python"}')
+    result = data(output.content)
+    assert result["data_until"] == "2027-06-15"
+    assert result["past_matches"] == store.search(SearchQuery(q="python")).total > 100
+    past = result["past_events"]
+    assert [(e["id"], e["start"]) for e in past] == latest_matches(store, "python", LATE)[:5]
+    assert all(e["past"] is True and e["end"] < LATE.isoformat() for e in past)
+    assert no_nulls(result)
+
+
+async def test_something_upcoming_means_no_look_back(
+    client: RestEventsClient, recorder: Recorder
+) -> None:
+    output = await tools(client, today=LATE).call("event_search", {"search": "javascript"})
+    result = data(output.content)
+    assert result["count"] > 0
+    assert all(e["end"] >= LATE.isoformat() for e in result["events"])  # under way counts
+    assert not {"past_events", "past_matches", "data_until"} & result.keys()
+    assert recorder.paths == ["/v1/events/search", "/v1/events/links"]
+
+
+async def test_a_search_of_the_past_that_finds_nothing_does_not_look_back(
+    client: RestEventsClient, recorder: Recorder
+) -> None:
+    args = {"search": "zzzqqqxx", "start_after": "2015-01-01"}
+    result = data((await tools(client, today=LATE).call("event_search", args)).content)
+    assert "No events match" in result["message"]
+    assert "past_events" not in result
+    assert recorder.paths == ["/v1/events/search"]
+
+
+async def test_nothing_ever_matching_says_so(client: RestEventsClient, recorder: Recorder) -> None:
+    result = data((await tools(client).call("event_search", {"search": "zzzqqqxx"})).content)
+    assert result["message"].startswith("No events match, upcoming or past.")
+    assert (result["past_matches"], result["past_events"]) == (0, [])
+    assert recorder.paths == ["/v1/events/search"] * 4  # no second page, no links
+
+
+async def test_a_later_start_marks_what_has_not_ended_yet(client: RestEventsClient) -> None:
+    args = {"search": "python", "start_after": "2027-09-01"}
+    result = data(
+        (await tools(client, today=dt.date(2026, 6, 1)).call("event_search", args)).content
+    )
+    assert "No event matches from 2027-09-01 on" in result["message"]
+    past = result["past_events"]
+    assert len(past) == 5
+    assert all(e["start"] < "2027-09-01" for e in past)
+    assert all(e["past"] is (e["end"] < "2026-06-01") for e in past)
+    assert any(e["past"] is False for e in past)
+
+
+async def test_a_failed_look_back_still_says_nothing_matches(events_app: FastAPI) -> None:
+    from tests.client.faults import Fault, FaultyApp
+
+    app = FaultyApp(events_app, Fault(None), *[Fault(503)] * 4)
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://events.test"
+    ) as http:
+        output = await tools(RestEventsClient(http), today=LATE).call(
+            "event_search", {"search": "python"}
+        )
+    result = data(output.content)
+    assert not output.error
+    assert "No events match" in result["message"]
+    assert "503" in result["past_note"]
+    assert "past_events" not in result
+
+
+async def test_past_events_are_capped_too(client: RestEventsClient) -> None:
+    output = await tools(client, today=LATE, max_chars=900).call(
+        "event_search", {"search": "python"}
+    )
+    assert len(output.content) <= 900 + len(DATA_BEGIN) + len(DATA_END) + 2
+    result = data(output.content)
+    assert "cut to" in result["note"]
+    assert 0 < len(result["past_events"]) < 5
