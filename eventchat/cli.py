@@ -100,7 +100,7 @@ def main_command(
     ] = False,
 ) -> None:
     """Ask about tech events: `eventchat -q "..."`, `echo "..." | eventchat`, or a chat."""
-    ctx.obj = {"config": config, "traceback": traceback}
+    ctx.obj = {"config": config, "traceback": traceback, "today": today}
     if ctx.invoked_subcommand is not None:
         return
     flags: dict[str, Any] = {
@@ -161,7 +161,8 @@ DatabaseOpt = Annotated[
 def _settings(ctx: typer.Context, flags: dict[str, Any]) -> Any:
     from eventchat.settings import load_settings
 
-    settings, _origin = load_settings(flags, ctx.obj["config"])
+    # --today before the subcommand pins today for it too (search, serve, data stats)
+    settings, _origin = load_settings({"today": ctx.obj.get("today"), **flags}, ctx.obj["config"])
     return settings
 
 
@@ -201,6 +202,20 @@ def search_command(
     online: Annotated[
         bool | None, typer.Option("--online/--in-person", help="Only online / in-person events.")
     ] = None,
+    cfp_open: Annotated[
+        bool | None,
+        typer.Option("--cfp-open/--cfp-closed", help="A deadline still ahead / none ahead."),
+    ] = None,
+    deadline_after: Annotated[
+        str | None, typer.Option("--deadline-after", help="A deadline on or after this date.")
+    ] = None,
+    deadline_before: Annotated[
+        str | None, typer.Option("--deadline-before", help="A deadline on or before this date.")
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(help="relevance (default with TEXT), date (without) or deadline."),
+    ] = None,
     limit: Annotated[int, typer.Option(help="Events per page (1-50).")] = 10,
     offset: Annotated[int, typer.Option(help="Skip this many events.")] = 0,
     output_format: Annotated[
@@ -212,13 +227,18 @@ def search_command(
         ),
     ] = None,
     api_url: Annotated[str | None, typer.Option("--api-url", help="Events API URL.")] = None,
+    today: Annotated[
+        str | None, typer.Option("--today", help="Today's date, YYYY-MM-DD (default: the date).")
+    ] = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Search events directly, without a model (no API key needed)."""
+    """Search events directly, without a model (no API key needed). Upcoming (the default)
+    means not yet ended: an event under way counts."""
     from eventchat import lookup
 
     try:
-        settings = _settings(ctx, {"api_url": api_url, "database": database})
+        flags = {"api_url": api_url, "database": database}
+        settings = _settings(ctx, flags | ({"today": today} if today else {}))
         query = lookup.build_query(
             text,
             country,
@@ -230,6 +250,7 @@ def search_command(
             limit,
             offset,
             today=settings.effective_today(),
+            deadlines=lookup.Deadlines(cfp_open, deadline_after, deadline_before, sort),
         )
         lookup.run(settings, query, output_format)
     except EventchatError as exc:

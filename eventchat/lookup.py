@@ -32,7 +32,19 @@ if TYPE_CHECKING:
     from eventchat.horizon import Span, Steps
 
 FORMATS = ("table", "json", "jsonl", "markdown")
-_FLAG = {"start_after": "--from", "start_before": "--to", "q": "TEXT"}
+_FLAG = {"start_after": "--from", "start_before": "--to", "q": "TEXT", "cfp_open": "--cfp-open"}
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """The deadline flags of ``eventchat search``."""
+
+    cfp_open: bool | None = None
+    after: str | None = None
+    before: str | None = None
+    sort: str | None = None
+
+
 MAX_OFFSET = SEARCH_OFFSET_MAX
 
 
@@ -136,7 +148,7 @@ def search_store(settings: Settings, query: SearchQuery) -> SearchResult:
     from eventchat.horizon import drive
     from eventchat.store import open_store
 
-    served = served_query(query)
+    served = served_query(query).on(settings.effective_today())
     store = open_store(settings.database)
     try:
         page = store.search(served)
@@ -182,8 +194,10 @@ def build_query(
     offset: int,
     *,
     today: dt.date,
+    deadlines: Deadlines | None = None,
 ) -> SearchQuery:
     """A validated SearchQuery; bad values become a UsageError naming the flag."""
+    wanted = deadlines or Deadlines()
     try:
         return SearchQuery(
             q=text,
@@ -193,6 +207,10 @@ def build_query(
             start_after=start_after or today,
             start_before=start_before,
             online=online,
+            cfp_open=wanted.cfp_open,
+            deadline_after=wanted.after,
+            deadline_before=wanted.before,
+            sort=wanted.sort,
             limit=limit,
             offset=offset,
         )

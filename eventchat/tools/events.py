@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -63,6 +63,20 @@ class SearchArgs(BaseModel):
     )
     online: bool | None = Field(
         default=None, description="true: online only; false: in person only."
+    )
+    cfp_open: bool | None = Field(
+        default=None,
+        description="true: only events with a call for papers or another deadline still open "
+        "(on or after today).",
+    )
+    deadline_before: dt.date | None = Field(
+        default=None,
+        description="Only events with a deadline on or before this date (YYYY-MM-DD), e.g. "
+        "'CfPs closing in the next two weeks' with cfp_open=true.",
+    )
+    sort: Literal["relevance", "date", "deadline"] | None = Field(
+        default=None,
+        description="deadline: soonest deadline first (with cfp_open); default relevance.",
     )
     limit: int | None = Field(
         default=None, ge=1, le=SEARCH_LIMIT_MAX, description="How many events to return."
@@ -130,6 +144,11 @@ def compact(record: dict[str, Any], description_chars: int) -> dict[str, Any]:
     images = [i for i in links.get("images") or [] if _sane_url(i)]
     out["images"] = images[:MAX_LIST_ITEMS]
     out["cfp_end_date"] = _capped(links.get("cfp_end_date"))
+    out["deadlines"] = [
+        {k: _capped(v) for k, v in d.items() if k in ("kind", "at", "timezone") and v}
+        for d in (links.get("deadlines") or [])[:MAX_LIST_ITEMS]
+        if isinstance(d, dict)
+    ]
     return {k: v for k, v in out.items() if v not in (None, [], "") and v is not False}
 
 
@@ -193,6 +212,9 @@ class EventTools:
             start_after=args.start_after or today,
             start_before=args.start_before,
             online=args.online,
+            cfp_open=args.cfp_open,
+            deadline_before=args.deadline_before,
+            sort=args.sort,
             limit=args.limit or self.search_limit,
         )
 

@@ -147,3 +147,33 @@ def test_the_look_back_runs_only_when_nothing_matches(
     doc = json.loads(outcome.stdout)
     assert ("hint" in doc) is (doc["total"] == 0)
     assert len(counting.searches) == searches  # the search; then the span (2) and one count
+
+
+@pytest.mark.usefixtures("bundled_database")
+def test_today_reaches_search_before_or_after_the_subcommand() -> None:
+    for args in (("--today", "2026-12-03", "search", "python"),
+                 ("search", "python", "--today", "2026-12-03")):  # fmt: skip
+        done = run_eventchat(*args)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["total"] == 0  # nothing python left after 2026-12-03
+    early = run_eventchat("search", "python", "--today", "2026-01-01")
+    assert json.loads(early.stdout)["total"] > 0
+
+
+def test_deadline_flags_reach_the_store(writable_database: Path) -> None:
+    from eventchat.models import Deadline, EventDetail, EventLinks
+
+    store = SQLiteStore(writable_database)
+    deadlines = [Deadline(kind="cfp", at="2026-12-10T23:59:00-12:00", timezone="AoE")]
+    links = EventLinks(id="cfp-soon", url="https://cfp.example", deadlines=deadlines)
+    store.upsert([EventDetail(id="cfp-soon", name="Soon Conf", start="2027-04-01", links=links)])
+    store.close()
+    common = ("--database", str(writable_database), "--today", "2026-12-03")
+    done = search("--cfp-open", "--sort", "deadline", *common)
+    assert done.returncode == 0, done.stderr
+    assert [e["id"] for e in json.loads(done.stdout)["events"]] == ["cfp-soon"]
+    closed = search("--cfp-open", "--deadline-before", "2026-12-09", *common)
+    assert json.loads(closed.stdout)["total"] == 0
+    bad = search("--sort", "soonest", *common)
+    assert (bad.returncode, bad.stderr.count("\n")) == (2, 1)
+    assert "invalid --sort" in bad.stderr

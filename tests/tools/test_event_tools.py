@@ -358,3 +358,35 @@ async def test_past_events_are_capped_too(client: RestEventsClient) -> None:
     result = data(output.content)
     assert "cut to" in result["note"]
     assert 0 < len(result["past_events"]) < 5
+
+
+async def test_which_cfps_close_in_the_next_two_weeks_is_one_call(writable_database: Path) -> None:
+    """cfp_open + deadline_before + sort=deadline: the open deadlines in the window, soonest
+    first, each with its deadlines in the result; the API reads cfp_open against its today."""
+    from eventchat.models import Deadline
+
+    def call(event_id: str, start: str, *ats: str) -> EventDetail:
+        deadlines = [Deadline(kind="cfp", at=at, timezone="AoE") for at in ats]
+        links = EventLinks(id=event_id, url=f"https://{event_id}.example", deadlines=deadlines)
+        return EventDetail(id=event_id, name=f"Conf {event_id}", start=start, links=links)
+
+    today = dt.date(2026, 12, 3)
+    store = SQLiteStore(writable_database)
+    store.upsert([
+        call("soon", "2027-04-01", "2026-12-10T23:59:00-12:00"),
+        call("sooner", "2027-05-01", "2026-12-05T23:59:00-12:00"),
+        call("later", "2027-06-01", "2027-02-01T23:59:00-12:00"),
+        call("closed", "2027-03-01", "2026-11-30T23:59:00-12:00"),
+    ])  # fmt: skip
+    transport = httpx2.ASGITransport(app=create_app(store, today=today))
+    args = {"cfp_open": True, "deadline_before": "2026-12-17", "sort": "deadline"}
+    try:
+        async with httpx2.AsyncClient(transport=transport, base_url="http://e.test") as http:
+            output = await tools(RestEventsClient(http), today=today).call("event_search", args)
+    finally:
+        store.close()
+    result = data(output.content)
+    assert [e["id"] for e in result["events"]] == ["sooner", "soon"]
+    assert result["events"][0]["deadlines"] == [
+        {"kind": "cfp", "at": "2026-12-05T23:59:00-12:00", "timezone": "AoE"}
+    ]

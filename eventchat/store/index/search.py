@@ -15,6 +15,7 @@ in Python instead cost 30 ms when ten thousand events share a score (a name like
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -112,6 +113,8 @@ def _deadline_range(schema: tantivy.Schema, query: SearchQuery) -> tantivy.Query
 
 
 def _deadline_bounds(query: SearchQuery) -> tuple[int | None, int | None]:
+    if query.cfp_open and query.deadline_after is None:  # not read by SearchQuery.on: the date
+        query = query.on(dt.date.today())
     after = day_number(query.deadline_after.isoformat()) if query.deadline_after else None
     before = day_number(query.deadline_before.isoformat()) if query.deadline_before else None
     return after, before
