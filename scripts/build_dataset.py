@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Build the bundled dataset from a copy of tech-conferences/conference-data (confs.tech).
+"""Build the bundled dataset from copies of its four sources (``../shared/data/<source>/``).
 
-Reads ``<source>/conferences/*/*.json`` and writes ``eventchat/data/confs-tech.jsonl.gz`` (one
-EventDetail per line, nulls and empty lists left out, gzip mtime 0 so a rebuild is
-byte-identical), ``confs-tech.meta.json`` (the dataset version: sha256 of the .gz) and a copy of
-the licence. Usage: ``python scripts/build_dataset.py [--source DIR] [--out DIR]``.
+Reads confs.tech (``conferences/*/*.json``), python-deadlines (``_data/*.yml``), ccf-deadlines
+(``conference/*/*.yml``) and ai-deadlines (``src/data/conferences/*.yml``), merges the same event
+from several sources into one (``eventchat.store.sources.merge``), and writes
+``eventchat/data/events.jsonl.gz`` (one EventDetail per line, gzip mtime 0 so a rebuild is
+byte-identical), ``events.meta.json`` (the version, and per source its licence, home, the date
+of its data and its events) and each source's licence. Usage:
+``python scripts/build_dataset.py [--shared DIR] [--out DIR]``.
 """
 
 from __future__ import annotations
@@ -17,21 +20,26 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from eventchat.store.sources.bundled import write_dataset  # noqa: E402
-from eventchat.store.sources.confstech import read_directory  # noqa: E402
+from eventchat.store.sources.bundled import SOURCES, write_dataset  # noqa: E402
+from eventchat.store.sources.merge import merge_sources  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     """Build the dataset; print a one-line summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=REPO.parent / "shared/data/confs-tech")
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared/data")
     parser.add_argument("--out", type=Path, default=REPO / "eventchat/data")
     args = parser.parse_args(argv)
-    events = read_directory(args.source)
+    groups = [source.read(args.shared / source.folder) for source in SOURCES]
+    events, pairs = merge_sources(groups)
     args.out.mkdir(parents=True, exist_ok=True)
-    meta = write_dataset(events, args.out)
-    shutil.copyfile(args.source / "LICENSE.md", args.out / "confs-tech-LICENSE.md")
-    print(f"{meta['events']} events, version {meta['version'][:19]}…, in {args.out}")
+    counts = {source.name: len(group) for source, group in zip(SOURCES, groups, strict=True)}
+    meta = write_dataset(events, args.out, counts=counts, merged=len(pairs))
+    for source in SOURCES:
+        shutil.copyfile(
+            args.shared / source.folder / source.licence, args.out / source.licence_copy
+        )
+    print(f"{meta['events']} events ({len(pairs)} merged), version {meta['version'][:19]}…")
     return 0
 
 

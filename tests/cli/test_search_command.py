@@ -73,7 +73,7 @@ def test_bad_input_is_one_line(bundled_database: Path) -> None:
         assert "Traceback" not in done.stderr
 
 
-LATE = "2026-12-03"  # the bundled data lists no Python event after this day
+LATE = "2026-12-03"  # the bundled data lists no Ruby event after this day
 
 
 @pytest.fixture
@@ -82,18 +82,18 @@ def late(bundled_database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def past_hint(store: SQLiteStore) -> str:
-    past = store.search(SearchQuery(q="python")).total
+    past = store.search(SearchQuery(q="ruby")).total
     assert past > 100
     return (
-        f"{past} past events match: --from YYYY-MM-DD shows them (--from 2013-02-07 shows all).\n"
-        "The data lists events starting up to 2027-06-15.\n"
+        f"{past} past events match: --from YYYY-MM-DD shows them (--from 2002-06-26 shows all).\n"
+        "The data lists events starting up to 2027-10-18.\n"
     )
 
 
 @pytest.mark.usefixtures("late")
 @pytest.mark.parametrize("fmt", ["table", "markdown", "jsonl"])
 def test_nothing_upcoming_hints_at_the_past_on_stderr(fmt: str, store: SQLiteStore) -> None:
-    done = search("python", "--format", fmt)
+    done = search("ruby", "--format", fmt)
     assert done.returncode == 0, done.stderr
     assert done.stderr == past_hint(store)
     assert done.stdout.strip() == ("" if fmt == "jsonl" else "No events match.")
@@ -101,21 +101,22 @@ def test_nothing_upcoming_hints_at_the_past_on_stderr(fmt: str, store: SQLiteSto
 
 @pytest.mark.usefixtures("late")
 def test_nothing_upcoming_in_json_carries_the_hint(store: SQLiteStore) -> None:
-    done = search("python")
+    done = search("ruby")
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     doc = json.loads(done.stdout)
     assert (doc["total"], doc["count"], doc["events"]) == (0, 0, [])
-    assert doc["past_matches"] == store.search(SearchQuery(q="python")).total
-    assert doc["data_until"] == store.stats().last_start == "2027-06-15"
+    assert doc["past_matches"] == store.search(SearchQuery(q="ruby")).total
+    assert doc["data_until"] == store.stats().last_start == "2027-10-18"
     assert doc["hint"] == past_hint(store).strip().replace("\n", " ")
 
 
 @pytest.mark.usefixtures("late")
-def test_a_later_from_counts_the_events_before_it() -> None:
-    done = search("python", "--from", "2027-09-01", "--format", "markdown")
+def test_a_later_from_counts_the_events_before_it(store: SQLiteStore) -> None:
+    done = search("ruby", "--from", "2027-09-01", "--format", "markdown")
     assert done.returncode == 0, done.stderr
-    assert done.stderr.startswith("152 events before 2027-09-01 match: --from YYYY-MM-DD")
+    before = store.search(SearchQuery(q="ruby")).total
+    assert done.stderr.startswith(f"{before} events before 2027-09-01 match: --from YYYY-MM-DD")
 
 
 class CountingStore:
@@ -134,7 +135,7 @@ class CountingStore:
 
 
 @pytest.mark.usefixtures("late")
-@pytest.mark.parametrize(("text", "searches"), [("javascript", 1), ("python", 4)])
+@pytest.mark.parametrize(("text", "searches"), [("ai", 1), ("ruby", 4)])
 def test_the_look_back_runs_only_when_nothing_matches(
     text: str, searches: int, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -151,18 +152,19 @@ def test_the_look_back_runs_only_when_nothing_matches(
 
 @pytest.mark.usefixtures("bundled_database")
 def test_today_reaches_search_before_or_after_the_subcommand() -> None:
-    for args in (("--today", "2026-12-03", "search", "python"),
-                 ("search", "python", "--today", "2026-12-03")):  # fmt: skip
+    for args in (("--today", "2026-12-03", "search", "ruby"),
+                 ("search", "ruby", "--today", "2026-12-03")):  # fmt: skip
         done = run_eventchat(*args)
         assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["total"] == 0  # nothing python left after 2026-12-03
-    early = run_eventchat("search", "python", "--today", "2026-01-01")
+        assert json.loads(done.stdout)["total"] == 0  # nothing Ruby left after 2026-12-03
+    early = run_eventchat("search", "ruby", "--today", "2025-01-01")
     assert json.loads(early.stdout)["total"] > 0
 
 
-def test_deadline_flags_reach_the_store(writable_database: Path) -> None:
+def test_deadline_flags_reach_the_store(tmp_path: Path) -> None:
     from eventchat.models import Deadline, EventDetail, EventLinks
 
+    writable_database = tmp_path / "cfps.sqlite3"
     store = SQLiteStore(writable_database)
     deadlines = [Deadline(kind="cfp", at="2026-12-10T23:59:00-12:00", timezone="AoE")]
     links = EventLinks(id="cfp-soon", url="https://cfp.example", deadlines=deadlines)

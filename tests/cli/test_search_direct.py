@@ -162,15 +162,15 @@ def test_api_url_keeps_the_client_path(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("text", ["python", "zzzqqqxx"])
+@pytest.mark.parametrize("text", ["ruby", "zzzqqqxx"])
 async def test_the_look_back_is_the_same_on_both_paths(
     embedded: Settings, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
-    monkeypatch.setenv("EVENTCHAT_TODAY", "2026-12-03")  # nothing Python is listed after it
+    monkeypatch.setenv("EVENTCHAT_TODAY", "2026-12-03")  # nothing Ruby is listed after it
     settings, _ = load_settings()
     wanted = query(settings, q=text)
     direct = lookup.search_store(settings, wanted)
     assert direct.look_back is not None
     assert direct.look_back.span is not None
-    assert direct.look_back.span.last.isoformat() == "2027-06-15"
+    assert direct.look_back.span.last.isoformat() == "2027-10-18"
     assert direct == await lookup.search_events(settings, wanted)

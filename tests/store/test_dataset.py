@@ -12,7 +12,8 @@ from eventchat.models import EventDetail, stable_id
 from eventchat.store.sources.bundled import DATA_DIR, DATASET_FILE, dataset_meta, read_dataset
 from eventchat.store.sources.confstech import normalise_row, read_directory
 
-SOURCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "confs-tech"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SOURCE = SHARED / "confs-tech"
 needs_source = pytest.mark.skipif(
     not SOURCE.is_dir(), reason=f"confs.tech source copy not found at {SOURCE}"
 )
@@ -27,9 +28,13 @@ def bundled() -> list[EventDetail]:
 def test_rebuilding_is_byte_identical_to_the_committed_file(tmp_path: Path) -> None:
     from scripts.build_dataset import main
 
-    assert main(["--source", str(SOURCE), "--out", str(tmp_path)]) == 0
+    assert main(["--shared", str(SHARED), "--out", str(tmp_path)]) == 0
     assert (tmp_path / DATASET_FILE).read_bytes() == (DATA_DIR / DATASET_FILE).read_bytes()
     assert (tmp_path / "confs-tech-LICENSE.md").read_text() == (SOURCE / "LICENSE.md").read_text()
+    for name in ("ccf-deadlines", "python-deadlines", "ai-deadlines"):
+        shipped = (DATA_DIR / f"{name}-LICENSE").read_text()
+        assert shipped == (SHARED / name / "LICENSE").read_text()
+        assert "MIT" in shipped
 
 
 @needs_source
@@ -47,24 +52,33 @@ def test_meta_version_is_the_sha256_of_the_dataset_file(bundled: list[EventDetai
     meta = dataset_meta()
     digest = hashlib.sha256((DATA_DIR / DATASET_FILE).read_bytes()).hexdigest()
     assert meta["version"] == f"sha256:{digest}"
-    assert meta["events"] == len(bundled) == 6006
+    assert meta["events"] == len(bundled) == 8252
+    assert [s["name"] for s in meta["sources"]] == [
+        "confs.tech", "python-deadlines", "ccf-deadlines", "ai-deadlines"
+    ]  # fmt: skip
+    assert meta["merged"] == 200
 
 
 def test_topics_of_duplicated_rows_become_tags(bundled: list[EventDetail]) -> None:
     squiggle = next(e for e in bundled if e.name == "SquiggleConf" and e.start == "2025-09-18")
     assert squiggle.tags == ["opensource", "rust", "typescript"]
-    assert sum(len(e.tags) > 1 for e in bundled) == 574
+
+
+@needs_source
+def test_574_confs_tech_rows_repeat_in_several_topic_files() -> None:
+    assert sum(len(e.tags) > 1 for e in read_directory(SOURCE)) == 574
 
 
 def test_places_are_normalised_and_never_invented(bundled: list[EventDetail]) -> None:
     codes = Counter(e.country_code for e in bundled if e.country)
     assert None not in codes
     assert codes["US"] > 1000
-    assert all(e.description is None and e.venue is None for e in bundled)
+    confs_tech = [e for e in bundled if e.source == "confs.tech"]
+    assert all(e.description is None and e.venue is None for e in confs_tech)
     online_only = [e for e in bundled if e.online and not e.locality]
     assert len(online_only) > 1000
     assert all(e.country is None for e in online_only)
-    nyc = next(e for e in bundled if e.locality == "New York")
+    nyc = next(e for e in confs_tech if e.locality == "New York")
     assert (nyc.region, nyc.country, nyc.country_code) == ("NY", "United States", "US")
 
 

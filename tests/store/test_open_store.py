@@ -100,7 +100,7 @@ def test_an_explicit_path_is_opened_as_it_is(tmp_path: Path) -> None:
 def test_the_bundled_build_holds_every_bundled_event(bundled_database_file: Path) -> None:
     store = open_store(str(bundled_database_file))
     try:
-        assert store.count() == 6006
+        assert store.count() == 8252
         assert store.meta("dataset_version") is not None
     finally:
         store.close()

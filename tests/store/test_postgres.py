@@ -68,11 +68,9 @@ def test_concurrent_imports_from_threads_never_duplicate(
     try:
         with ThreadPoolExecutor(max_workers=3) as pool:
             written = list(pool.map(lambda s: s.upsert(bundled_events), stores))
-        assert written == [6006] * 3
-        assert stores[0].count() == 6006
-        assert (
-            stores[0].search(SearchQuery(q="python")).total == 152
-        )  # EuroPython Society (tagged data) is found by its name
+        assert written == [8252] * 3
+        assert stores[0].count() == 8252
+        assert stores[0].search(SearchQuery(q="python")).total == 1256
     finally:
         for store in stores:
             store.close()
@@ -104,10 +102,10 @@ def test_concurrent_imports_from_processes_never_duplicate(postgres_url: str) ->
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [
         (run.returncode, out.strip(), err) for run, (out, err) in zip(runs, outputs, strict=True)
-    ] == [(0, "6006", "")] * 3
+    ] == [(0, "8252", "")] * 3
     store = PostgresStore(postgres_url)
     try:
-        assert store.count() == 6006
+        assert store.count() == 8252
     finally:
         store.close()
 
@@ -120,8 +118,8 @@ def test_an_import_racing_a_bundled_load_keeps_one_row_per_id(
         with ThreadPoolExecutor(max_workers=2) as pool:
             load = pool.submit(pg.load_bundled, bundled_events, dataset_version())
             imported = pool.submit(other.upsert, bundled_events[:500])
-            assert (load.result(), imported.result()) == (6006, 500)
-        assert pg.count() == 6006
+            assert (load.result(), imported.result()) == (8252, 500)
+        assert pg.count() == 8252
     finally:
         other.close()
 

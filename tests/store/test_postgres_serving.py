@@ -35,7 +35,7 @@ async def pg_http(
 
 @pytest.mark.anyio
 async def test_the_api_serves_the_postgres_store(pg_http: httpx2.AsyncClient, store: Store) -> None:
-    assert (await pg_http.get("/healthz")).json() == {"status": "ok", "events": 6006}
+    assert (await pg_http.get("/healthz")).json() == {"status": "ok", "events": 8252}
     params = {"country": "UK", "tags": "javascript", "limit": 50}
     body = (await pg_http.get("/v1/events/search", params=params)).json()
     expected = store.search(SearchQuery(country="UK", tags=["javascript"], limit=50))
@@ -79,7 +79,7 @@ def test_uvicorn_workers_share_one_database(postgres_url: str) -> None:
                 assert server.poll() is None, server.communicate()[1].decode()
                 assert time.monotonic() < deadline, "uvicorn workers did not start in 60 s"
                 time.sleep(0.2)
-        assert health == {"status": "ok", "events": 6006}  # the bundled data, loaded once
+        assert health == {"status": "ok", "events": 8252}  # the bundled data, loaded once
         totals = {
             _get_json(f"http://127.0.0.1:{port}/v1/events/search?q=python&country=US")["total"]
             for _ in range(20)

@@ -36,7 +36,7 @@ KEYS = {"name", "why", "query", "top_n", *CHECKS}
 @cache
 def bundled() -> dict[str, EventDetail]:
     """The bundled dataset by id, read from the package data (not through a store)."""
-    data = files("eventchat") / "data" / "confs-tech.jsonl.gz"
+    data = files("eventchat") / "data" / "events.jsonl.gz"
     with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
         events = (EventDetail.model_validate_json(line) for line in lines)
         return {event.id: event for event in events}

@@ -152,9 +152,13 @@ def test_stats_count_by_source_country_tag_and_year(small: Store) -> None:
 
 def test_stats_of_the_bundled_database(store_backend: Store) -> None:
     stats = store_backend.stats(today=dt.date(2026, 1, 1))
-    assert stats.events == 6006
-    assert stats.by_source == {"confs.tech": 6006}
+    assert stats.events == 8252
+    assert stats.by_source == {
+        "confs.tech": 5900, "python-deadlines": 1093, "ccf-deadlines": 1033,
+        "confs.tech, python-deadlines": 102, "ccf-deadlines, ai-deadlines": 94,
+        "ai-deadlines": 26, "confs.tech, ccf-deadlines": 4,
+    }  # fmt: skip
     assert stats.dataset_version is not None
     assert stats.dataset_version.startswith("sha256:")
-    assert sum(stats.by_year.values()) == 6006
+    assert sum(stats.by_year.values()) == 8252
     assert next(iter(stats.by_country)) == "US"

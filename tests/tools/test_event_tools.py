@@ -251,24 +251,24 @@ def latest_matches(store: SQLiteStore, text: str, today: dt.date) -> list[tuple[
             return [(e.id, e.start) for e in sorted(found, key=lambda e: e.start, reverse=True)]
 
 
-async def test_nothing_upcoming_gives_the_horizon_and_the_latest_past_pycons(
+async def test_nothing_upcoming_gives_the_horizon_and_the_latest_past_rubyconfs(
     client: RestEventsClient, recorder: Recorder, store: SQLiteStore
 ) -> None:
-    output = await tools(client, today=LATE).call("event_search", {"search": "pycon"})
+    output = await tools(client, today=LATE).call("event_search", {"search": "rubyconf"})
     result = data(output.content)
     assert not output.error
     assert (result["total"], result["count"], result["events"]) == (0, 0, [])
-    assert result["data_until"] == store.stats(LATE).last_start == "2027-06-15"
+    assert result["data_until"] == store.stats(LATE).last_start == "2027-10-18"
     assert "No upcoming event matches" in result["message"]
-    assert "2027-06-15" in result["message"]
-    expected = latest_matches(store, "pycon", LATE)
-    assert result["past_matches"] == len(expected) == store.search(SearchQuery(q="pycon")).total
+    assert "2027-10-18" in result["message"]
+    expected = latest_matches(store, "rubyconf", LATE)
+    assert result["past_matches"] == len(expected) == store.search(SearchQuery(q="rubyconf")).total
     past = result["past_events"]
     assert [(e["id"], e["start"]) for e in past] == expected[:5]
-    assert all("PyCon" in e["name"] and e["past"] is True and e["url"] for e in past)
+    assert all("ruby" in e["name"].lower() and e["past"] is True and e["url"] for e in past)
     assert [e["start"] for e in past] == sorted((e["start"] for e in past), reverse=True)
     assert any(
-        (e["name"], e["start"], e["locality"]) == ("PyCon DE & PyData", "2025-04-22", "Darmstadt")
+        (e["name"], e["start"], e["locality"]) == ("Rubyconf India", "2025-09-12", "Jaipur")
         for e in past
     )
     assert "description" not in past[0]  # past events are context: compact
@@ -279,15 +279,15 @@ async def test_nothing_upcoming_gives_the_horizon_and_the_latest_past_pycons(
     assert recorder.paths == ["/v1/events/search"] * 5 + ["/v1/events/links"]
 
 
-async def test_python_in_december_has_nothing_upcoming_but_a_past(
+async def test_ruby_in_december_has_nothing_upcoming_but_a_past(
     client: RestEventsClient, store: SQLiteStore
 ) -> None:
-    output = await tools(client, today=LATE).call("event_search", '{"search": "python"}')
+    output = await tools(client, today=LATE).call("event_search", '{"search": "ruby"}')
     result = data(output.content)
-    assert result["data_until"] == "2027-06-15"
-    assert result["past_matches"] == store.search(SearchQuery(q="python")).total > 100
+    assert result["data_until"] == "2027-10-18"
+    assert result["past_matches"] == store.search(SearchQuery(q="ruby")).total > 100
     past = result["past_events"]
-    assert [(e["id"], e["start"]) for e in past] == latest_matches(store, "python", LATE)[:5]
+    assert [(e["id"], e["start"]) for e in past] == latest_matches(store, "ruby", LATE)[:5]
     assert all(e["past"] is True and e["end"] < LATE.isoformat() for e in past)
     assert no_nulls(result)
 
@@ -341,7 +341,7 @@ async def test_a_failed_look_back_still_says_nothing_matches(events_app: FastAPI
         transport=httpx2.ASGITransport(app=app), base_url="http://events.test"
     ) as http:
         output = await tools(RestEventsClient(http), today=LATE).call(
-            "event_search", {"search": "python"}
+            "event_search", {"search": "ruby"}
         )
     result = data(output.content)
     assert not output.error
@@ -351,16 +351,14 @@ async def test_a_failed_look_back_still_says_nothing_matches(events_app: FastAPI
 
 
 async def test_past_events_are_capped_too(client: RestEventsClient) -> None:
-    output = await tools(client, today=LATE, max_chars=900).call(
-        "event_search", {"search": "python"}
-    )
+    output = await tools(client, today=LATE, max_chars=900).call("event_search", {"search": "ruby"})
     assert len(output.content) <= 900 + len(DATA_BEGIN) + len(DATA_END) + 2
     result = data(output.content)
     assert "cut to" in result["note"]
     assert 0 < len(result["past_events"]) < 5
 
 
-async def test_which_cfps_close_in_the_next_two_weeks_is_one_call(writable_database: Path) -> None:
+async def test_which_cfps_close_in_the_next_two_weeks_is_one_call(tmp_path: Path) -> None:
     """cfp_open + deadline_before + sort=deadline: the open deadlines in the window, soonest
     first, each with its deadlines in the result; the API reads cfp_open against its today."""
     from eventchat.models import Deadline
@@ -371,7 +369,7 @@ async def test_which_cfps_close_in_the_next_two_weeks_is_one_call(writable_datab
         return EventDetail(id=event_id, name=f"Conf {event_id}", start=start, links=links)
 
     today = dt.date(2026, 12, 3)
-    store = SQLiteStore(writable_database)
+    store = SQLiteStore(tmp_path / "cfps.sqlite3")
     store.upsert([
         call("soon", "2027-04-01", "2026-12-10T23:59:00-12:00"),
         call("sooner", "2027-05-01", "2026-12-05T23:59:00-12:00"),

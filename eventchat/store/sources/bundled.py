@@ -1,25 +1,69 @@
 """The dataset bundled in the package: writing it (build script) and reading it (store build).
 
-The dataset is gzip-compressed JSON lines of EventDetail; ``confs-tech.meta.json`` beside it
-holds its version (the sha256 of the .gz file) so a store can tell cheaply whether its copy is
-current without hashing or decompressing anything.
+Four open sources (:data:`SOURCES`, all MIT), merged into one event per real event, as
+gzip-compressed JSON lines of EventDetail; ``events.meta.json`` beside it holds its version (the
+sha256 of the .gz file), so a store can tell cheaply whether its copy is current, and per source
+its licence, home and the date of its data, for ``eventchat data sources`` and the README.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib
 import io
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from eventchat.models import EventDetail
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-DATASET_FILE = "confs-tech.jsonl.gz"
-META_FILE = "confs-tech.meta.json"
+DATASET_FILE = "events.jsonl.gz"
+META_FILE = "events.meta.json"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One bundled source: where its copy lives, how to read it, and what to credit."""
+
+    name: str
+    folder: str  # under shared/data, as the build script reads it
+    home: str
+    licence: str  # the licence file in the copy
+    copyright: str
+    data_date: str  # the commit date of the copy
+    reader: str  # module:function that reads the copy
+
+    @property
+    def licence_copy(self) -> str:
+        """The licence file's name in the package."""
+        return (
+            f"{self.folder}-LICENSE.md" if self.folder == "confs-tech" else f"{self.folder}-LICENSE"
+        )
+
+    def read(self, path: Path) -> list[EventDetail]:
+        """The events of the copy at ``path``."""
+        module, _, function = self.reader.partition(":")
+        read: Any = getattr(importlib.import_module(module), function)
+        return list(read(path))
+
+
+SOURCES = (
+    Source("confs.tech", "confs-tech", "https://confs.tech", "LICENSE.md",
+           "tech-conferences/conference-data contributors", "2026-08-06",
+           "eventchat.store.sources.confstech:read_directory"),
+    Source("python-deadlines", "python-deadlines", "https://pythondeadlin.es", "LICENSE",
+           "2021 Abhishek Das; 2022 Jesper Dramsch", "2026-08-15",
+           "eventchat.store.sources.python_deadlines:read_directory"),
+    Source("ccf-deadlines", "ccf-deadlines", "https://ccfddl.com", "LICENSE",
+           "2021 CCFDDL", "2026-08-20", "eventchat.store.sources.ccf:read_directory"),
+    Source("ai-deadlines", "ai-deadlines", "https://huggingface.co/spaces/huggingface/ai-deadlines",
+           "LICENSE", "2025 Hugging Face", "2026-07-16",
+           "eventchat.store.sources.ai_deadlines:read_directory"),
+)  # fmt: skip
 
 
 def _record(event: EventDetail) -> dict[str, Any]:
@@ -32,8 +76,17 @@ def _record(event: EventDetail) -> dict[str, Any]:
     return data
 
 
-def write_dataset(events: Iterable[EventDetail], out_dir: Path) -> dict[str, Any]:
-    """Write the .jsonl.gz (deterministic: gzip mtime 0) and its meta file; return the meta."""
+def write_dataset(
+    events: Iterable[EventDetail],
+    out_dir: Path,
+    *,
+    counts: dict[str, int] | None = None,
+    merged: int = 0,
+) -> dict[str, Any]:
+    """Write the .jsonl.gz (deterministic: gzip mtime 0) and its meta file; return the meta.
+
+    ``counts`` are the events each source gave before merging; ``merged`` how many merged.
+    """
     buffer = io.BytesIO()
     count = 0
     with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
@@ -46,8 +99,19 @@ def write_dataset(events: Iterable[EventDetail], out_dir: Path) -> dict[str, Any
     meta = {
         "version": "sha256:" + hashlib.sha256(payload).hexdigest(),
         "events": count,
-        "source": "tech-conferences/conference-data (confs.tech), MIT licence",
-        "license_file": "confs-tech-LICENSE.md",
+        "merged": merged,
+        "sources": [
+            {
+                "name": source.name,
+                "home": source.home,
+                "licence": "MIT",
+                "copyright": source.copyright,
+                "licence_file": source.licence_copy,
+                "data_date": source.data_date,
+                "events": (counts or {}).get(source.name, 0),
+            }
+            for source in SOURCES
+        ],
     }
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta

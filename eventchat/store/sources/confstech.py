@@ -12,12 +12,13 @@ different places ("GDG DevFest" in Lima and Novosibirsk) stay separate events.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from eventchat.models import EventDetail, EventLinks, stable_id
+from eventchat.models import Deadline, EventDetail, EventLinks, stable_id
 from eventchat.store.countries import REGION_ALIASES, find_country
 
 SOURCE = "confs.tech"
@@ -70,12 +71,14 @@ def normalise_row(row: Row, topic: str | None = None) -> EventDetail:
     url = _url(_text(row, "url"))
     end = _text(row, "endDate")
     social = [value for field in _SOCIAL_FIELDS if (value := _text(row, field))]
+    cfp_end = _text(row, "cfpEndDate")
     links = EventLinks(
         id="",
         url=url,
         cfp_url=_url(_text(row, "cfpUrl")),
-        cfp_end_date=_text(row, "cfpEndDate"),
+        cfp_end_date=cfp_end,
         social=social,
+        deadlines=_deadlines(cfp_end),
     )
     event = EventDetail(
         id=stable_id(name, start, url),
@@ -89,6 +92,15 @@ def normalise_row(row: Row, topic: str | None = None) -> EventDetail:
     )
     links.id = event.id
     return event
+
+
+def _deadlines(cfp_end: str | None) -> list[Deadline]:
+    """The CfP's last day as a deadline: a date, its zone unknown (the data names none)."""
+    try:
+        day = dt.date.fromisoformat(cfp_end or "")
+    except ValueError:
+        return []
+    return [Deadline(kind="cfp", at=day.isoformat())]
 
 
 def _group_key(event: EventDetail) -> tuple[str, ...]:
