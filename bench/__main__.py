@@ -8,6 +8,7 @@ import sys
 from bench.report import Row, render
 
 BENCHMARKS = [
+    "data",
     "terminal",
     "render_bench",
     "store_search",
