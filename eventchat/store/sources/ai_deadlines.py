@@ -31,11 +31,10 @@ from eventchat.store.sources.reading import (
     SourceRead,
     build_event,
     edition_name,
-    load_records,
     make_deadline,
+    read_records,
     tag,
     text,
-    with_unique_ids,
 )
 
 SOURCE = "ai-deadlines"
@@ -151,14 +150,7 @@ def read_source(root: Path) -> SourceRead:
     files = sorted(root.glob("src/data/conferences/*.yml"))
     if not files:
         raise FileNotFoundError(f"no src/data/conferences/*.yml under {root}")
-    read = SourceRead()
-    for path in files:
-        for record in load_records(path):
-            event = normalise_edition(record, read)
-            if event is not None:
-                read.events.append(event)
-    read.events = sorted(with_unique_ids(read.events), key=lambda e: (e.start, e.id))
-    return read
+    return read_records(files, normalise_edition)
 
 
 def read_directory(root: Path) -> list[EventDetail]:

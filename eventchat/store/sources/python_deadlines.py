@@ -29,11 +29,10 @@ from eventchat.store.sources.reading import (
     SourceRead,
     build_event,
     edition_name,
-    load_records,
     make_deadline,
+    read_records,
     tag,
     text,
-    with_unique_ids,
 )
 
 SOURCE = "python-deadlines"
@@ -132,14 +131,7 @@ def read_source(root: Path) -> SourceRead:
     files = [root / "_data" / name for name in FILES if (root / "_data" / name).is_file()]
     if not files:
         raise FileNotFoundError(f"none of _data/{', '.join(FILES)} under {root}")
-    read = SourceRead()
-    for path in files:
-        for record in load_records(path):
-            event = normalise_record(record, read)
-            if event is not None:
-                read.events.append(event)
-    read.events = sorted(with_unique_ids(read.events), key=lambda e: (e.start, e.id))
-    return read
+    return read_records(files, normalise_record)
 
 
 def read_directory(root: Path) -> list[EventDetail]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,3 +162,17 @@ def _place_id(event: EventDetail) -> EventDetail:
 def tag(value: str) -> str:
     """A source's topic as a tag: lower case, words joined by hyphens ("Machine learning")."""
     return "-".join(value.replace("_", " ").split()).casefold()
+
+
+def read_records(
+    files: list[Path], normalise: Callable[[dict[str, Any], SourceRead], EventDetail | None]
+) -> SourceRead:
+    """Every record of the YAML ``files`` through ``normalise``, ids unique, by start date."""
+    read = SourceRead()
+    for path in files:
+        for record in load_records(path):
+            event = normalise(record, read)
+            if event is not None:
+                read.events.append(event)
+    read.events = sorted(with_unique_ids(read.events), key=lambda e: (e.start, e.id))
+    return read
