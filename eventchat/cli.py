@@ -312,6 +312,17 @@ def data_stats_command(
         fail(exc, traceback=ctx.obj["traceback"])
 
 
+@data_app.command("sources")
+def data_sources_command(ctx: typer.Context, database: DatabaseOpt = None) -> None:
+    """The event sources: licence, home, how old their data is, events and upcoming."""
+    from eventchat.datacmd import run_sources
+
+    try:
+        run_sources(_settings(ctx, {"database": database}))
+    except EventchatError as exc:
+        fail(exc, traceback=ctx.obj["traceback"])
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -50,6 +50,10 @@ def run_update(settings: Settings, *, years: list[int] | None = None) -> int:
     store = open_store(settings.database)
     try:
         written = store.upsert(report.events)
+        if report.files:
+            from eventchat.freshness import UPDATED_KEY
+
+            store.set_meta(UPDATED_KEY.format("confs.tech"), today.isoformat())
     finally:
         store.close()
     years_text = ", ".join(str(y) for y in wanted)
@@ -137,14 +141,48 @@ def format_stats(stats: StoreStats, *, top: int = 15) -> str:
 
 def run_stats(settings: Settings, *, as_json: bool) -> None:
     """Print the store's statistics, as text or one JSON document."""
+    from eventchat.freshness import source_dates, stale_line
     from eventchat.store import open_store
 
+    today = settings.effective_today()
     store = open_store(settings.database)
     try:
-        stats = store.stats(settings.effective_today())
+        stats = store.stats(today)
+        dates = source_dates(store.meta)
     finally:
         store.close()
     if as_json:
         sys.stdout.write(stats.model_dump_json(indent=2) + "\n")
-    else:
-        sys.stdout.write(format_stats(stats) + "\n")
+        return
+    sys.stdout.write(format_stats(stats) + "\n")
+    data = ", ".join(f"{d.name} {d.day.isoformat()}" for d in dates)
+    sys.stdout.write(f"data of:   {data}\n")
+    if line := stale_line(dates, today):
+        _err(line)
+
+
+def run_sources(settings: Settings) -> None:
+    """List the bundled sources: licence, home, the date of their data, events, upcoming."""
+    from eventchat.freshness import source_dates, stale_line
+    from eventchat.store import open_store
+    from eventchat.store.sources.bundled import dataset_meta, read_dataset
+
+    today = settings.effective_today()
+    store = open_store(settings.database)
+    try:
+        dates = {d.name: d for d in source_dates(store.meta)}
+    finally:
+        store.close()
+    events = list(read_dataset())
+    for source in dataset_meta()["sources"]:
+        mine = [e for e in events if source["name"] in (e.source or "").split(", ")]
+        soon = sum((e.end or e.start)[:10] >= today.isoformat() for e in mine)
+        date = dates[source["name"]]
+        how = "updated" if date.updated else "bundled"
+        sys.stdout.write(
+            f"{source['name']:<17} {source['licence']} (c) {source['copyright']} · "
+            f"{source['home']}\n    data of {date.day.isoformat()} ({how}) · "
+            f"{len(mine):,} events · {soon} upcoming on {today.isoformat()}\n"
+        )
+    if line := stale_line(list(dates.values()), today):
+        _err(line)

@@ -91,6 +91,7 @@ class SearchResult:
     offset: int
     hits: list[Hit]
     look_back: LookBack | None = None
+    stale: str | None = None  # the line saying the data is old, when it is
 
 
 def join_links(page: SearchPage, links: list[EventLinks]) -> SearchResult:
@@ -145,6 +146,7 @@ def search_store(settings: Settings, query: SearchQuery) -> SearchResult:
     An unknown country raises the store's UnknownCountryError: a UsageError whose message is
     the detail of the API's 422, so both paths print the same line and exit 2.
     """
+    from eventchat.freshness import source_dates, stale_line
     from eventchat.horizon import drive
     from eventchat.store import open_store
 
@@ -154,6 +156,8 @@ def search_store(settings: Settings, query: SearchQuery) -> SearchResult:
         page = store.search(served)
         ids = list(dict.fromkeys(event.id for event in page.events))
         result = join_links(page, store.links(ids) if ids else [])
+        stale = stale_line(source_dates(store.meta), settings.effective_today())
+        result = replace(result, stale=stale)
         if page.total:
             return result
         back = drive(look_back(served, settings.effective_today()), store.search)

@@ -75,6 +75,8 @@ def write_json(result: SearchResult, out: TextIO) -> None:
             doc["data_until"] = result.look_back.span.last.isoformat()
         doc["past_matches"] = result.look_back.matches
         doc["hint"] = " ".join(result.look_back.hint())
+    if result.stale:
+        doc["stale"] = result.stale
     out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -131,9 +133,11 @@ def write_table(result: SearchResult, console: Console) -> None:
 
 
 def write_hint(result: SearchResult, err: TextIO) -> None:
-    """The empty answer's hint, one or two lines; nothing when there is none."""
+    """The empty answer's hint, one or two lines, and the line saying the data is old."""
     if result.look_back is not None:
         err.write("".join(line + "\n" for line in result.look_back.hint()))
+    if result.stale:
+        err.write(result.stale + "\n")
 
 
 def write_result(

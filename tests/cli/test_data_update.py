@@ -78,6 +78,9 @@ def test_update_imports_this_and_next_year(
     assert set(rows) == {"Update Conf", "Future PyConf"}
     assert "javascript" in rows["Update Conf"]
     assert "general" in rows["Update Conf"]
+    with sqlite3.connect(db) as conn:  # the day its data was taken, for the staleness line
+        updated = conn.execute("SELECT value FROM meta WHERE key = 'updated:confs.tech'")
+        assert updated.fetchone() == ("2026-11-22",)
     # idempotent: a second update writes the same events, no duplicates
     assert run("data", "update", "--database", str(db)).returncode == 0
     with sqlite3.connect(db) as conn:

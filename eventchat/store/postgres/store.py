@@ -278,6 +278,16 @@ class PostgresStore:
         return None if row is None else str(row["value"])
 
     @_guard
+    def set_meta(self, key: str, value: str) -> None:
+        """Record ``value`` under ``key`` in the ``meta`` table (``updated:confs.tech``)."""
+        with self._pool.connection() as db:
+            db.execute(
+                "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
+                "SET value = excluded.value",
+                (key, value),
+            )
+
+    @_guard
     def migrations(self) -> list[str]:
         """Names of the applied migrations, in the order they ran."""
         with self._pool.connection() as db:

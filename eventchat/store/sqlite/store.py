@@ -197,6 +197,12 @@ class SQLiteStore:
         return None if row is None else str(row[0])
 
     @_guard
+    def set_meta(self, key: str, value: str) -> None:
+        """Record ``value`` under ``key`` in the ``meta`` table (``updated:confs.tech``)."""
+        with transaction(self._db()) as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @_guard
     def migrations(self) -> list[str]:
         """Names of the applied migrations, in the order they ran."""
         rows = self._db().execute("SELECT name FROM migrations ORDER BY rowid")
