@@ -87,6 +87,8 @@ def past_hint(store: SQLiteStore) -> str:
     return (
         f"{past} past events match: --from YYYY-MM-DD shows them (--from 2002-06-26 shows all).\n"
         "The data lists events starting up to 2027-10-18.\n"
+        "The event data is 105 days old (newest from 2026-08-20) — run `eventchat data update` "
+        "for newer events.\n"
     )
 
 
@@ -108,7 +110,9 @@ def test_nothing_upcoming_in_json_carries_the_hint(store: SQLiteStore) -> None:
     assert (doc["total"], doc["count"], doc["events"]) == (0, 0, [])
     assert doc["past_matches"] == store.search(SearchQuery(q="ruby")).total
     assert doc["data_until"] == store.stats().last_start == "2027-10-18"
-    assert doc["hint"] == past_hint(store).strip().replace("\n", " ")
+    hint, stale = past_hint(store).strip().rsplit("\n", 1)
+    assert doc["hint"] == hint.replace("\n", " ")
+    assert doc["stale"] == stale
 
 
 @pytest.mark.usefixtures("late")
