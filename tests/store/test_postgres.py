@@ -229,3 +229,18 @@ def test_a_search_path_naming_no_schema_is_a_clear_store_error(postgres_url: str
 def test_messages_never_show_the_password() -> None:
     label = safe_label("postgresql://app:hunter2@db.example:6543/events?sslmode=require")
     assert label == "postgresql://app@db.example:6543/events"
+
+
+def test_a_pooled_connection_the_server_dropped_costs_no_failed_read(
+    pg: PostgresStore, postgres_url: str
+) -> None:
+    """No check on checkout (a round trip per request): a read that meets a dead connection
+    is tried once more on a fresh one."""
+    pg.upsert(EVENTS)
+    with pg._pool.connection() as db:
+        pid = db.info.backend_pid
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    assert [e.id for e in pg.search(SearchQuery(q="python berlin")).events] == ["berlin"]
+    with pg._pool.connection() as db:
+        assert db.info.backend_pid != pid

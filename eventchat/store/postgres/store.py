@@ -79,6 +79,21 @@ def _guard(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _read(method: Callable[P, R]) -> Callable[P, R]:
+    """A read, tried once more on a fresh connection when its pooled one turns out broken (the
+    server restarted since): the pool checks nothing on checkout, which would cost every
+    request a round trip, and throws a broken connection away when it comes back."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except psycopg.OperationalError:
+            return method(*args, **kwargs)
+
+    return _guard(wrapper)
+
+
 def index_root() -> Path:
     """Where this host keeps the search indexes of PostgreSQL databases."""
     return Path(platformdirs.user_cache_dir("eventchat")) / "index"
@@ -108,7 +123,6 @@ class PostgresStore:
             min_size=1,
             max_size=max_connections,
             open=False,
-            check=ConnectionPool.check_connection,  # a restarted server costs no failed request
             name="eventchat",
             timeout=30,
         )
@@ -141,7 +155,7 @@ class PostgresStore:
                 f"cannot prepare the events database {self.label} ({_reason(exc)})"
             ) from exc
 
-    @_guard
+    @_read
     def search(self, query: SearchQuery) -> SearchPage:
         """One page of events matching ``query``; UnknownCountryError for an unknown country."""
         with self._pool.connection() as db:  # one checkout (and its check) for both reads
@@ -153,7 +167,7 @@ class PostgresStore:
         events = [to_event(found[i]) for i in ids if i in found]
         return SearchPage(total=total, count=len(events), offset=query.offset, events=events)
 
-    @_guard
+    @_read
     def version(self) -> Version:
         """Which database this is and how often its events were written (see m006, m008)."""
         with self._pool.connection() as db:
@@ -174,7 +188,7 @@ class PostgresStore:
         self.index.rebuild(self.version(), self._all_rows())
         return self.count()
 
-    @_guard
+    @_read
     def links(self, ids: Sequence[str]) -> list[EventLinks]:
         """Links for the known ids, in request order, each once; unknown ids are absent."""
         wanted = list(dict.fromkeys(clean_text(i) for i in ids))
@@ -185,7 +199,7 @@ class PostgresStore:
         found = {row["id"]: to_links(row) for row in rows}
         return [found[i] for i in wanted if i in found]
 
-    @_guard
+    @_read
     def get(self, event_id: str) -> EventDetail | None:
         """One event with its links, or None."""
         with self._pool.connection() as db:
@@ -193,14 +207,14 @@ class PostgresStore:
             found = row.fetchone()
         return to_detail(found) if found else None
 
-    @_guard
+    @_read
     def count(self) -> int:
         """How many events the store holds."""
         with self._pool.connection() as db:
             row = db.execute("SELECT count(*) AS n FROM events").fetchone()
         return int(row["n"]) if row else 0
 
-    @_guard
+    @_read
     def stats(self, today: dt.date | None = None) -> StoreStats:
         """Counts by source, country, tag and year, the date range, and events still to come."""
         with self._pool.connection() as db:
@@ -270,7 +284,7 @@ class PostgresStore:
             (version,),
         )
 
-    @_guard
+    @_read
     def meta(self, key: str) -> str | None:
         """A value from the ``meta`` table (``dataset_version``), or None."""
         with self._pool.connection() as db:
