@@ -85,6 +85,11 @@ class SearchIndex:
 
     # -- reading -------------------------------------------------------------------------
 
+    @property
+    def loaded(self) -> Version | None:
+        """The store version the open reader reflects (None: not opened yet)."""
+        return self._loaded if self._index is not None else None
+
     def search(self, query: SearchQuery, current: Version, rows: Rows) -> tuple[int, list[str]]:
         """Total and one page of ids for ``query``, after making the index ``current``."""
         planned = search.plan(self._schema, self._terms, query)

@@ -100,6 +100,14 @@ def index_root() -> Path:
 
 
 _VERSION = "SELECT key, value FROM meta WHERE key IN ('store_id', 'data_version')"
+# The page's rows and the database's version in one round trip: the search ran against the
+# version this process last saw, and the version read here says whether that still holds.
+_PAGE = (
+    "WITH v AS (SELECT max(value) FILTER (WHERE key = 'store_id') AS store_id, "
+    "max(value) FILTER (WHERE key = 'data_version') AS data_version FROM meta "
+    "WHERE key IN ('store_id', 'data_version')) "
+    "SELECT v.store_id, v.data_version, {} FROM v LEFT JOIN events AS e ON e.id = ANY(%s)"
+).format(", ".join("e." + column.strip() for column in EVENT_COLUMNS.split(",")))
 
 
 def _version(db: psycopg.Connection[DictRow]) -> Version:
@@ -158,12 +166,15 @@ class PostgresStore:
     @_read
     def search(self, query: SearchQuery) -> SearchPage:
         """One page of events matching ``query``; UnknownCountryError for an unknown country."""
-        with self._pool.connection() as db:  # one checkout (and its check) for both reads
-            total, ids = self.index.search(query, _version(db), self._all_rows)
-            rows = db.execute(
-                f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ANY(%s)", (ids,)
-            ).fetchall()
-        found = {row["id"]: row for row in rows}
+        with self._pool.connection() as db:
+            assumed = self.index.loaded or _version(db)
+            total, ids = self.index.search(query, assumed, self._all_rows)
+            rows = db.execute(_PAGE, (ids,)).fetchall()
+            current = Version(str(rows[0]["store_id"]), str(rows[0]["data_version"]))
+            if current != assumed:  # written since this process last looked: search again
+                total, ids = self.index.search(query, current, self._all_rows)
+                rows = db.execute(_PAGE, (ids,)).fetchall()
+        found = {row["id"]: row for row in rows if row["id"] is not None}
         events = [to_event(found[i]) for i in ids if i in found]
         return SearchPage(total=total, count=len(events), offset=query.offset, events=events)
 
