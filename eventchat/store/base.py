@@ -8,7 +8,7 @@ call from several threads (FastAPI runs sync routes in a thread pool).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from eventchat.models import EventDetail, EventLinks, SearchPage, SearchQuery
@@ -46,8 +46,27 @@ class Store(Protocol):
         """Counts by source, country, tag and year; date range; events ending on/after today."""
         ...
 
-    def upsert(self, events: Iterable[EventDetail]) -> int:
-        """Insert or replace events by id in one transaction; return how many were written."""
+    def upsert(
+        self,
+        events: Iterable[EventDetail],
+        *,
+        remove: Iterable[str] = (),
+        meta: Mapping[str, str] | None = None,
+    ) -> int:
+        """Insert or replace events by id, delete the ``remove`` ids and record ``meta`` (see
+        ``meta``/``set_meta``) in one transaction; return how many were written."""
+        ...
+
+    def meta(self, key: str) -> str | None:
+        """A value the store keeps beside its events (``dataset_version``), or None."""
+        ...
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Keep ``value`` under ``key`` beside the events."""
+        ...
+
+    def ids_from(self, source: str) -> list[str]:
+        """The ids of the events whose source is exactly ``source``."""
         ...
 
     def close(self) -> None:

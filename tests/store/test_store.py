@@ -115,6 +115,24 @@ def test_upsert_replaces_by_id_and_reindexes(small: Store) -> None:
     assert search(small, q="pycon") == []  # the old name is no longer indexed
 
 
+def test_upsert_removes_ids_and_records_meta_in_the_same_write(small: Store) -> None:
+    renamed = EVENTS[0].model_copy(update={"name": "Python Deutschland Renamed"})
+    written = small.upsert([renamed], remove=["zurich", "no-such-id"], meta={"copy:x": "abc"})
+    assert written == 1
+    assert small.count() == len(EVENTS) - 1
+    assert small.get("zurich") is None
+    assert search(small, q="zurich") == []  # gone from the index as well
+    assert small.meta("copy:x") == "abc"
+    small.upsert([make("feed-1", "Feed Meetup", "2026-10-01", source="my-feed")])
+    assert small.ids_from("my-feed") == ["feed-1"]
+    assert small.ids_from("my") == []  # exactly that source
+    # only removals and meta: still one write, and the index follows
+    assert small.upsert([], remove=["pycon"], meta={"copy:x": ""}) == 0
+    assert small.get("pycon") is None
+    assert search(small, q="renamed") == []
+    assert small.meta("copy:x") == ""
+
+
 def test_links_keep_request_order_and_drop_unknown_ids(small: Store) -> None:
     links = small.links(["zurich", "nope", "pycon", "zurich"])
     assert [link.id for link in links] == ["zurich", "pycon"]

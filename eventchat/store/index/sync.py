@@ -142,8 +142,11 @@ class SearchIndex:
         after: Version,
         written: Iterable[Mapping[str, Any]],
         rows: Rows,
+        *,
+        removed: Iterable[str] = (),
     ) -> None:
-        """Bring the index from ``before`` to ``after`` by re-indexing the ``written`` rows.
+        """Bring the index from ``before`` to ``after`` by re-indexing the ``written`` rows and
+        dropping the ``removed`` ids.
 
         When the index did not reflect ``before`` (a write it missed), it is rebuilt from
         ``rows()`` instead, so it can never stay behind.
@@ -153,6 +156,8 @@ class SearchIndex:
                 self._rebuild(after, rows())
                 return
             with self._writer(_BATCH_HEAP) as writer:
+                for event_id in removed:
+                    writer.delete_documents_by_term("id", event_id)
                 for row in written:
                     writer.delete_documents_by_term("id", row["id"])
                     writer.add_document(document(row))

@@ -99,6 +99,9 @@ def index_root() -> Path:
     return Path(platformdirs.user_cache_dir("eventchat")) / "index"
 
 
+_SET_META = (
+    "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 _VERSION = "SELECT key, value FROM meta WHERE key IN ('store_id', 'data_version')"
 # The page's rows and the database's version in one round trip: the search ran against the
 # version this process last saw, and the version read here says whether that still holds.
@@ -232,18 +235,30 @@ class PostgresStore:
             return compute_stats(db, today or dt.date.today())
 
     @_guard
-    def upsert(self, events: Iterable[EventDetail]) -> int:
-        """Insert or replace events by id in one transaction, then update the search index;
-        return how many were written."""
+    def upsert(
+        self,
+        events: Iterable[EventDetail],
+        *,
+        remove: Iterable[str] = (),
+        meta: Mapping[str, str] | None = None,
+    ) -> int:
+        """Insert or replace events by id, delete the ``remove`` ids and record ``meta``, all in
+        one transaction, then update the search index; return how many were written."""
         given = list(events)
         rows = prepare(given, "import")
-        if not rows:
+        gone = list(dict.fromkeys(remove))
+        if not rows and not gone and not meta:
             return 0
         with self._pool.connection() as db, db.transaction():
             before = self._locked_version(db)
-            write(db, rows, on_conflict="update")
+            if rows:
+                write(db, rows, on_conflict="update")
+            if gone:
+                db.execute("DELETE FROM events WHERE id = ANY(%s)", (gone,))
+            for key, value in (meta or {}).items():
+                db.execute(_SET_META, (key, value))
             after = _version(db)
-        self.index.apply(before, after, rows, self._all_rows)
+        self.index.apply(before, after, rows, self._all_rows, removed=gone)
         return len(given)
 
     @staticmethod
@@ -306,11 +321,14 @@ class PostgresStore:
     def set_meta(self, key: str, value: str) -> None:
         """Record ``value`` under ``key`` in the ``meta`` table (``updated:confs.tech``)."""
         with self._pool.connection() as db:
-            db.execute(
-                "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
-                "SET value = excluded.value",
-                (key, value),
-            )
+            db.execute(_SET_META, (key, value))
+
+    @_read
+    def ids_from(self, source: str) -> list[str]:
+        """The ids of the events whose source is exactly ``source`` (a person's feed)."""
+        with self._pool.connection() as db:
+            rows = db.execute("SELECT id FROM events WHERE source = %s", (source,)).fetchall()
+        return [str(row["id"]) for row in rows]
 
     @_guard
     def migrations(self) -> list[str]:

@@ -161,18 +161,27 @@ class SQLiteStore:
         return compute_stats(self._db(), today or dt.date.today())
 
     @_guard
-    def upsert(self, events: Iterable[EventDetail]) -> int:
-        """Insert or replace events by id in one transaction, then update the search index;
-        return how many were written."""
+    def upsert(
+        self,
+        events: Iterable[EventDetail],
+        *,
+        remove: Iterable[str] = (),
+        meta: Mapping[str, str] | None = None,
+    ) -> int:
+        """Insert or replace events by id, delete the ``remove`` ids and record ``meta``, all in
+        one transaction, then update the search index; return how many were written."""
         rows = [to_row(event, "import") for event in events]
-        if not rows:
+        gone = [(event_id,) for event_id in dict.fromkeys(remove)]
+        if not rows and not gone and not meta:
             return 0
         with transaction(self._db()) as db:
             before = self.version(db)
             db.executemany(f"{_INSERT} ON CONFLICT(id) DO UPDATE SET {_UPDATE}", rows)
+            db.executemany("DELETE FROM events WHERE id = ?", gone)
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", (meta or {}).items())
             after = self.version(db)
         written = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
-        self.index.apply(before, after, written, self._all_rows)
+        self.index.apply(before, after, written, self._all_rows, removed=[g[0] for g in gone])
         return len(rows)
 
     @_guard
@@ -201,6 +210,12 @@ class SQLiteStore:
         """Record ``value`` under ``key`` in the ``meta`` table (``updated:confs.tech``)."""
         with transaction(self._db()) as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @_guard
+    def ids_from(self, source: str) -> list[str]:
+        """The ids of the events whose source is exactly ``source`` (a person's feed)."""
+        rows = self._db().execute("SELECT id FROM events WHERE source = ?", (source,))
+        return [str(row[0]) for row in rows]
 
     @_guard
     def migrations(self) -> list[str]:
