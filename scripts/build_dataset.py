@@ -5,8 +5,9 @@ Reads confs.tech (``conferences/*/*.json``), python-deadlines (``_data/*.yml``),
 (``conference/*/*.yml``) and ai-deadlines (``src/data/conferences/*.yml``), merges the same event
 from several sources into one (``eventchat.store.sources.merge``), and writes
 ``eventchat/data/events.jsonl.gz`` (one EventDetail per line, gzip mtime 0 so a rebuild is
-byte-identical), ``events.meta.json`` (the version, and per source its licence, home, the date
-of its data and its events) and each source's licence. Usage:
+byte-identical), ``members.jsonl.gz`` (each source's own record of the events merged from
+several), ``events.meta.json`` (the version, and per source its licence, home, the date of its
+data and its events) and each source's licence. Usage:
 ``python scripts/build_dataset.py [--shared DIR] [--out DIR]``.
 """
 
@@ -34,7 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     events, pairs = merge_sources(groups)
     args.out.mkdir(parents=True, exist_ok=True)
     counts = {source.name: len(group) for source, group in zip(SOURCES, groups, strict=True)}
-    meta = write_dataset(events, args.out, counts=counts, merged=len(pairs))
+    in_pairs = {event_id for pair in pairs for event_id in pair}
+    members = [event for group in groups for event in group if event.id in in_pairs]
+    meta = write_dataset(events, args.out, counts=counts, merged=len(pairs), members=members)
     for source in SOURCES:
         shutil.copyfile(
             args.shared / source.folder / source.licence, args.out / source.licence_copy

@@ -23,6 +23,9 @@ from eventchat.models import EventDetail
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DATASET_FILE = "events.jsonl.gz"
 META_FILE = "events.meta.json"
+# Each source's own record of every event merged from several: with the single-source events of
+# the dataset, each source's events as it gave them (``data update`` merges fresh data with them).
+MEMBERS_FILE = "members.jsonl.gz"
 
 
 @dataclass(frozen=True)
@@ -76,17 +79,8 @@ def _record(event: EventDetail) -> dict[str, Any]:
     return data
 
 
-def write_dataset(
-    events: Iterable[EventDetail],
-    out_dir: Path,
-    *,
-    counts: dict[str, int] | None = None,
-    merged: int = 0,
-) -> dict[str, Any]:
-    """Write the .jsonl.gz (deterministic: gzip mtime 0) and its meta file; return the meta.
-
-    ``counts`` are the events each source gave before merging; ``merged`` how many merged.
-    """
+def pack(events: Iterable[EventDetail]) -> tuple[bytes, int]:
+    """Events as gzip-compressed JSON lines (deterministic: gzip mtime 0), and their count."""
     buffer = io.BytesIO()
     count = 0
     with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
@@ -94,8 +88,31 @@ def write_dataset(
             line = json.dumps(_record(event), ensure_ascii=False, separators=(",", ":"))
             gz.write(line.encode("utf-8") + b"\n")
             count += 1
-    payload = buffer.getvalue()
+    return buffer.getvalue(), count
+
+
+def unpack(payload: bytes) -> list[EventDetail]:
+    """The events of a :func:`pack` payload."""
+    lines = gzip.decompress(payload).decode("utf-8").splitlines()
+    return [EventDetail.model_validate_json(line) for line in lines if line]
+
+
+def write_dataset(
+    events: Iterable[EventDetail],
+    out_dir: Path,
+    *,
+    counts: dict[str, int] | None = None,
+    merged: int = 0,
+    members: Iterable[EventDetail] = (),
+) -> dict[str, Any]:
+    """Write the .jsonl.gz, the members file and the meta file; return the meta.
+
+    ``counts`` are the events each source gave before merging; ``merged`` how many merged;
+    ``members`` each source's own record of the events that were merged.
+    """
+    payload, count = pack(events)
     (out_dir / DATASET_FILE).write_bytes(payload)
+    (out_dir / MEMBERS_FILE).write_bytes(pack(members)[0])
     meta = {
         "version": "sha256:" + hashlib.sha256(payload).hexdigest(),
         "events": count,
@@ -126,6 +143,17 @@ def dataset_meta(data_dir: Path = DATA_DIR) -> dict[str, Any]:
 def dataset_version(data_dir: Path = DATA_DIR) -> str:
     """The bundled dataset's version string, ``sha256:<hex of the .gz file>``."""
     return str(dataset_meta(data_dir)["version"])
+
+
+def bundled_groups(data_dir: Path = DATA_DIR) -> dict[str, list[EventDetail]]:
+    """Each bundled source's events as that source gave them, before merging."""
+    groups: dict[str, list[EventDetail]] = {source.name: [] for source in SOURCES}
+    for event in read_dataset(data_dir):
+        if event.source in groups:
+            groups[event.source].append(event)
+    for event in unpack((data_dir / MEMBERS_FILE).read_bytes()):
+        groups.setdefault(event.source or "", []).append(event)
+    return groups
 
 
 def read_dataset(data_dir: Path = DATA_DIR) -> Iterator[EventDetail]:
