@@ -264,18 +264,25 @@ app.add_typer(data_app, name="data")
 @data_app.command("update")
 def data_update_command(
     ctx: typer.Context,
-    year: Annotated[
-        list[int] | None, typer.Option("--year", help="Year to fetch (default: this and next).")
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="Sources to update (default: every enabled one).", show_default=False),
     ] = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Download the current confs.tech data and import it, so "upcoming" stays meaningful."""
+    """Download every enabled source's current data and merge it in; unchanged sources cost
+    one small request each, and a source that fails keeps its last good data."""
     from eventchat.datacmd import run_update
 
     try:
-        run_update(_settings(ctx, {"database": database}), years=year or None)
+        result = run_update(_settings(ctx, {"database": database}), sources or ())
     except EventchatError as exc:
         fail(exc, traceback=ctx.obj["traceback"])
+    except KeyboardInterrupt:  # while writing: one transaction, so all or nothing was
+        sys.stderr.write("\neventchat: interrupted\n")
+        raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
+    if result.failed:
+        raise typer.Exit(int(ExitStatus.ERROR))
 
 
 @data_app.command("import")
@@ -312,13 +319,71 @@ def data_stats_command(
         fail(exc, traceback=ctx.obj["traceback"])
 
 
-@data_app.command("sources")
+sources_app = typer.Typer(
+    help="The event sources: list them, enable developers.events, add or remove your own feeds.",
+    invoke_without_command=True,
+)
+data_app.add_typer(sources_app, name="sources")
+
+
+@sources_app.callback()
 def data_sources_command(ctx: typer.Context, database: DatabaseOpt = None) -> None:
     """The event sources: licence, home, how old their data is, events and upcoming."""
+    if ctx.invoked_subcommand is not None:
+        return
     from eventchat.datacmd import run_sources
 
     try:
         run_sources(_settings(ctx, {"database": database}))
+    except EventchatError as exc:
+        fail(exc, traceback=ctx.obj["traceback"])
+
+
+@sources_app.command("enable")
+def sources_enable_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="developers.events", show_default=False)],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Accept its licence.")] = False,
+    database: DatabaseOpt = None,
+) -> None:
+    """Enable a source eventchat may not bundle (developers.events: CC BY-NC 4.0)."""
+    from eventchat.datacmd import run_enable
+
+    try:
+        run_enable(_settings(ctx, {"database": database}), name, accept=yes)
+    except EventchatError as exc:
+        fail(exc, traceback=ctx.obj["traceback"])
+
+
+@sources_app.command("add")
+def sources_add_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A short name: my-meetup.", show_default=False)],
+    url: Annotated[
+        str, typer.Argument(help="An iCalendar, JSON-LD or eventchat JSON URL.", show_default=False)
+    ],
+    database: DatabaseOpt = None,
+) -> None:
+    """Add your own feed (a meetup group's calendar); `data update` refreshes it."""
+    from eventchat.datacmd import run_add
+
+    try:
+        run_add(_settings(ctx, {"database": database}), name, url)
+    except EventchatError as exc:
+        fail(exc, traceback=ctx.obj["traceback"])
+
+
+@sources_app.command("remove")
+def sources_remove_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A feed you added.", show_default=False)],
+    database: DatabaseOpt = None,
+) -> None:
+    """Remove a feed you added (or developers.events) and delete its events."""
+    from eventchat.datacmd import run_remove
+
+    try:
+        run_remove(_settings(ctx, {"database": database}), name)
     except EventchatError as exc:
         fail(exc, traceback=ctx.obj["traceback"])
 

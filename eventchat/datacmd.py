@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
+import datetime as dt
+import re
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventchat.settings import Settings
 
 if TYPE_CHECKING:
+    from eventchat.models import EventDetail
+    from eventchat.store.sources.update import Tracker, UpdateResult
     from eventchat.store.stats import StoreStats
 
 
@@ -18,50 +22,61 @@ def _err(line: str) -> None:
     sys.stderr.flush()
 
 
-def run_update(settings: Settings, *, years: list[int] | None = None) -> int:
-    """Download this year's and next year's confs.tech files and upsert them; return the count."""
-    import httpx2
+def _update(settings: Settings, names: Sequence[str], track: Tracker | None = None) -> UpdateResult:
+    from eventchat.store import open_store
+    from eventchat.store.sources.fetch import cache_file
+    from eventchat.store.sources.update import update_sources
+
+    urls = {"confs.tech": settings.data_update_url, **settings.source_urls}
+    store = open_store(settings.database)
+    try:
+        return update_sources(
+            store,
+            names,
+            today=settings.effective_today(),
+            urls=urls,
+            timeout=settings.api_timeout,
+            cache=cache_file(),
+            track=track,
+        )
+    finally:
+        store.close()
+
+
+def run_update(settings: Settings, names: Sequence[str] = ()) -> UpdateResult:
+    """Update the named sources (every enabled one when none is): one line per source, a
+    progress bar on a terminal, a summary; a failed source keeps its last good data."""
     from rich.console import Console
     from rich.progress import Progress
 
-    from eventchat.store import open_store
-    from eventchat.store.sources.update import TOPICS, UpdateReport, fetch_confs_tech
-
-    today = settings.effective_today()
-    wanted = years or [today.year, today.year + 1]
     console = Console(stderr=True, no_color=settings.no_color)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
 
-    async def download() -> UpdateReport:
-        timeout = httpx2.Timeout(settings.api_timeout)
-        async with httpx2.AsyncClient(timeout=timeout, follow_redirects=True) as http:
-            with Progress(console=console, transient=True) as progress:
-                task = progress.add_task("Downloading confs.tech", total=len(wanted) * len(TOPICS))
-                report = await fetch_confs_tech(
-                    http,
-                    settings.data_update_url,
-                    wanted,
-                    advance=lambda: progress.advance(task),
-                )
-        return report
+        def track(name: str, requests: int) -> Callable[[], None]:
+            task = progress.add_task(f"{name:<18}", total=requests)
+            return lambda: progress.advance(task)
 
-    report = asyncio.run(download())
-    for problem in report.problems:
-        _err(f"eventchat: warning: {problem}")
-    store = open_store(settings.database)
-    try:
-        written = store.upsert(report.events)
-        if report.files:
-            from eventchat.freshness import UPDATED_KEY
+        result = _update(settings, names, track)
+    for report in result.reports:
+        for problem in report.download.problems if report.download else []:
+            _err(f"eventchat: warning: {problem}")
+        _err(report.line())
+    _err(result.summary())
+    return result
 
-            store.set_meta(UPDATED_KEY.format("confs.tech"), today.isoformat())
-    finally:
-        store.close()
-    years_text = ", ".join(str(y) for y in wanted)
-    _err(
-        f"updated {written:,} events from {report.files} files for {years_text}"
-        f" ({report.missing} topic files not published)"
-    )
-    return written
+
+def update_quietly(settings: Settings) -> str:
+    """Update every enabled source without writing to the terminal; return a one-line summary.
+
+    For the REPL's background ``auto_update``. Raises EventchatError when no source could be
+    updated.
+    """
+    from eventchat.errors import StoreError
+
+    result = _update(settings, ())
+    if result.reports and len(result.failed) == len(result.reports):
+        raise StoreError(result.failed[0].line())
+    return result.summary()
 
 
 def database_label(settings: Settings) -> str:
@@ -162,27 +177,160 @@ def run_stats(settings: Settings, *, as_json: bool) -> None:
 
 
 def run_sources(settings: Settings) -> None:
-    """List the bundled sources: licence, home, the date of their data, events, upcoming."""
-    from eventchat.freshness import source_dates, stale_line
+    """List the sources: licence, home, the date of their data, events, upcoming; then the
+    ones a person enabled or added."""
+    from eventchat.freshness import UPDATED_KEY, source_dates, stale_line
     from eventchat.store import open_store
-    from eventchat.store.sources.bundled import dataset_meta, read_dataset
+    from eventchat.store.sources.bundled import bundled_groups, dataset_meta
+    from eventchat.store.sources.update import extra_sources, load_copy
 
     today = settings.effective_today()
     store = open_store(settings.database)
     try:
         dates = {d.name: d for d in source_dates(store.meta)}
+        bundled = bundled_groups() if store.meta("dataset_version") else {}
+        # Each source's events as it last gave them: its bundled ones, then its last download.
+        mine = {
+            name: list(
+                (
+                    {e.id: e for e in events} | {e.id: e for e in load_copy(store.meta, name)}
+                ).values()
+            )
+            for name, events in bundled.items()
+        }
+        extra = extra_sources(store.meta)
+        extra_rows = [
+            (name, entry, load_copy(store.meta, name), store.meta(UPDATED_KEY.format(name)))
+            for name, entry in extra.items()
+        ]
     finally:
         store.close()
-    events = list(read_dataset())
     for source in dataset_meta()["sources"]:
-        mine = [e for e in events if source["name"] in (e.source or "").split(", ")]
-        soon = sum((e.end or e.start)[:10] >= today.isoformat() for e in mine)
+        events = mine.get(source["name"], [])
         date = dates[source["name"]]
         how = "updated" if date.updated else "bundled"
         sys.stdout.write(
             f"{source['name']:<17} {source['licence']} (c) {source['copyright']} · "
             f"{source['home']}\n    data of {date.day.isoformat()} ({how}) · "
-            f"{len(mine):,} events · {soon} upcoming on {today.isoformat()}\n"
+            f"{len(events):,} events · {_upcoming(events, today)} upcoming on {today.isoformat()}\n"
+        )
+    for name, entry, copy, updated in extra_rows:
+        what = DEVELOPERS_EVENTS_LICENCE if entry.get("kind") == "developers.events" else "feed"
+        where = entry.get("url") or "https://developers.events"
+        data = f"data of {updated}" if updated else "not downloaded yet: run eventchat data update"
+        sys.stdout.write(
+            f"{name:<17} {what} · {where}\n    {data} · {len(copy):,} events · "
+            f"{_upcoming(copy, today)} upcoming on {today.isoformat()}\n"
         )
     if line := stale_line(list(dates.values()), today):
         _err(line)
+
+
+def _upcoming(events: Sequence[EventDetail], today: dt.date) -> int:
+    return sum((e.end or e.start)[:10] >= today.isoformat() for e in events)
+
+
+DEVELOPERS_EVENTS_LICENCE = "CC BY-NC 4.0 (non-commercial use only)"
+_DEVELOPERS_EVENTS_TERMS = (
+    "developers.events (https://developers.events, github scraly/developers-conferences-agenda)\n"
+    "lists thousands of developer conferences. Its data is licensed CC BY-NC 4.0\n"
+    "(https://creativecommons.org/licenses/by-nc/4.0/): you may use it for non-commercial\n"
+    "purposes only, and must credit developers.events. eventchat never bundles it: once enabled,\n"
+    "`eventchat data update` downloads it into your events database."
+)
+_FEED_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
+
+
+def run_enable(settings: Settings, name: str, *, accept: bool) -> None:
+    """Enable developers.events after showing its licence and asking once."""
+    from eventchat.errors import UsageError
+    from eventchat.store import open_store
+    from eventchat.store.sources.update import DEVELOPERS_EVENTS, extra_sources, record_source
+
+    if name != DEVELOPERS_EVENTS:
+        raise UsageError(
+            f"{name!r} cannot be enabled: the bundled sources always are, and your own feeds "
+            "are added with `eventchat data sources add NAME URL`"
+        )
+    store = open_store(settings.database)
+    try:
+        if name in extra_sources(store.meta):
+            _err(f"{name} is already enabled; `eventchat data update {name}` refreshes it")
+            return
+        _err(_DEVELOPERS_EVENTS_TERMS)
+        if not accept:
+            if not sys.stdin.isatty():
+                raise UsageError("to accept its licence without a prompt, add --yes")
+            import typer
+
+            if not typer.confirm("Accept its licence and enable it?", default=False, err=True):
+                _err("not enabled")
+                return
+        today = settings.effective_today().isoformat()
+        record_source(store, name, {"kind": name, "since": today})
+    finally:
+        store.close()
+    _err(f"enabled {name}: run `eventchat data update {name}` to download it now")
+
+
+def run_add(settings: Settings, name: str, url: str) -> None:
+    """Add a person's feed and download it; a feed whose first download fails is not kept."""
+    from urllib.parse import urlsplit
+
+    from eventchat.errors import UsageError
+    from eventchat.store import open_store
+    from eventchat.store.sources.update import DEFAULT_URLS, extra_sources, record_source
+
+    if not _FEED_NAME.fullmatch(name):
+        raise UsageError(
+            f"invalid source name {name!r}: use up to 40 lower-case letters, digits, '.', '-', '_'"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"invalid feed URL {url!r}: give an http:// or https:// address")
+    store = open_store(settings.database)
+    try:
+        if name in DEFAULT_URLS or name in extra_sources(store.meta):
+            raise UsageError(f"a source named {name!r} exists — pick another name")
+        since = settings.effective_today().isoformat()
+        record_source(store, name, {"kind": "feed", "url": url, "since": since})
+    finally:
+        store.close()
+    result = run_update(settings, [name])
+    if result.failed:
+        store = open_store(settings.database)
+        try:
+            record_source(store, name, None)
+        finally:
+            store.close()
+        raise UsageError(f"{name} was not added: check the URL, then add it again")
+
+
+def run_remove(settings: Settings, name: str) -> None:
+    """Remove a person's feed (or developers.events) and delete the events only it gave."""
+    import json
+
+    from eventchat.errors import UsageError
+    from eventchat.store import open_store
+    from eventchat.store.sources.update import (
+        BUNDLED,
+        COPY_KEY,
+        SOURCES_KEY,
+        extra_sources,
+    )
+
+    if name in BUNDLED:
+        raise UsageError(f"{name} is bundled with eventchat and cannot be removed")
+    store = open_store(settings.database)
+    try:
+        extra = extra_sources(store.meta)
+        if name not in extra:
+            known = ", ".join(extra) or "none"
+            raise UsageError(f"no source named {name!r} was added (added: {known})")
+        del extra[name]
+        ids = store.ids_from(name)
+        meta = {SOURCES_KEY: json.dumps(extra, sort_keys=True), COPY_KEY.format(name): ""}
+        store.upsert([], remove=ids, meta=meta)
+    finally:
+        store.close()
+    _err(f"removed {name} and its {len(ids):,} events")

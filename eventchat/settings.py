@@ -121,6 +121,20 @@ class Settings(BaseSettings):
         default="https://raw.githubusercontent.com/tech-conferences/conference-data/main/conferences",
         description="Where `eventchat data update` downloads confs.tech topic files from.",
     )
+    source_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Per source, where `eventchat data update` downloads it from (a mirror): "
+            '{"ccf-deadlines": "https://…/archive.tar.gz"}.'
+        ),
+    )
+    auto_update: bool = Field(
+        default=False,
+        description="Update the event data in the background of the REPL when it is old.",
+    )
+    auto_update_days: int = Field(
+        default=7, ge=0, description="Age in days of the newest data that starts auto_update."
+    )
 
     secret_fields: ClassVar[frozenset[str]] = frozenset({"openai_api_key"})
 

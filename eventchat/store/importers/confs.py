@@ -22,7 +22,7 @@ FORMAT = "confs.tech"
 
 def topic_of(path: Path) -> str | None:
     """The topic a confs.tech file name stands for, or None for any other name."""
-    from eventchat.store.sources.update import TOPICS
+    from eventchat.store.sources.fetch import TOPICS
 
     stem = path.stem.lower()
     return stem if stem in TOPICS else None
