@@ -37,11 +37,22 @@ def source_dates(meta: Callable[[str], str | None]) -> list[SourceDate]:
     return found
 
 
+def newest_day(dates: list[SourceDate]) -> dt.date | None:
+    """The day of the newest data among ``dates``; None when there are none."""
+    return max((d.day for d in dates), default=None)
+
+
+def older_than(dates: list[SourceDate], today: dt.date, days: int) -> bool:
+    """True when the newest data is more than ``days`` days old on ``today`` (none: False)."""
+    newest = newest_day(dates)
+    return newest is not None and (today - newest).days > days
+
+
 def stale_line(dates: list[SourceDate], today: dt.date) -> str | None:
     """One line when the newest data is older than STALE_DAYS on ``today``, else None."""
-    if not dates:
+    newest = newest_day(dates)
+    if newest is None:
         return None
-    newest = max(d.day for d in dates)
     age = (today - newest).days
     if age <= STALE_DAYS:
         return None

@@ -5,6 +5,8 @@ that the last edition ran in April. Both come from the search endpoint alone, in
 (``sort=date``, oldest first): the data's span is the first event and the event at offset
 ``total - 1``; the latest earlier matches are the last page of the same search without its
 ``start_after``. Each costs two one-page searches (one when a single page holds every match).
+:func:`reach` (the upcoming events and the latest start) costs as much, for the REPL's banner
+and the footer of ``eventchat search``.
 
 The steps are generators of the searches to run (no I/O here), so the store read directly and
 the async events client share one implementation: :func:`drive` runs steps over a sync search,
@@ -30,6 +32,15 @@ class Span:
 
     first: dt.date
     last: dt.date
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How many events are upcoming on ``today`` and the latest start date in the data."""
+
+    today: dt.date
+    upcoming: int  # events ending on or after today, as ``data stats`` counts them
+    last: dt.date | None  # None for an empty store or one too large to reach its last event
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,28 @@ def span() -> Steps[Span | None]:
     first = start_day(first_page.events[0])
     last = start_day(last_page.events[-1]) if last_page.events else None
     return Span(first, last) if first and last else None
+
+
+def reach(today: dt.date) -> Steps[Reach]:
+    """How far the data reaches from ``today``: the upcoming events, and the latest start.
+
+    An event that starts on or after today is upcoming, so when the data's latest start is not
+    before today, the last upcoming event in date order starts then: one one-event search counts
+    the upcoming events, a second reads that last one (none when a single event is upcoming).
+    When that event started before today (only events under way are upcoming, or none), the
+    data's span gives the latest start.
+    """
+    page = yield SearchQuery(start_after=today, limit=1, sort="date")
+    upcoming = page.total
+    if upcoming - 1 > SEARCH_OFFSET_MAX:
+        return Reach(today, upcoming, None)
+    if upcoming > 1:
+        page = yield SearchQuery(start_after=today, limit=1, offset=upcoming - 1, sort="date")
+    last = start_day(page.events[-1]) if page.events else None
+    if last is not None and last >= today:
+        return Reach(today, upcoming, last)
+    whole = yield from span()
+    return Reach(today, upcoming, whole.last if whole else None)
 
 
 def earlier(query: SearchQuery, limit: int) -> Steps[Earlier]:

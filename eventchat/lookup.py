@@ -5,7 +5,9 @@ embedded API's routes would: a local lookup neither imports FastAPI nor builds a
 would cost it most of a second. With ``api_url`` set it goes through the events client.
 
 An empty answer to a search from a day (by default today) says how many events match before that
-day and how far the data reaches (:class:`LookBack`): both paths drive the same steps.
+day and how far the data reaches (:class:`LookBack`): both paths drive the same steps. On the
+store read directly, the table and markdown footers add one line on stderr: how many events are
+upcoming and how far the data reaches (:func:`reach_line`), then the line saying the data is old.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from eventchat.models import (
 from eventchat.settings import Settings
 
 if TYPE_CHECKING:
-    from eventchat.horizon import Span, Steps
+    from eventchat.horizon import Reach, Span, Steps
 
 FORMATS = ("table", "json", "jsonl", "markdown")
 _FLAG = {"start_after": "--from", "start_before": "--to", "q": "TEXT", "cfp_open": "--cfp-open"}
@@ -92,6 +94,7 @@ class SearchResult:
     hits: list[Hit]
     look_back: LookBack | None = None
     stale: str | None = None  # the line saying the data is old, when it is
+    reach: Reach | None = None  # upcoming events and the latest start (the store read directly)
 
 
 def join_links(page: SearchPage, links: list[EventLinks]) -> SearchResult:
@@ -101,10 +104,13 @@ def join_links(page: SearchPage, links: list[EventLinks]) -> SearchResult:
     return SearchResult(total=page.total, offset=page.offset, hits=hits)
 
 
-def search(settings: Settings, query: SearchQuery) -> SearchResult:
-    """Search the store when the events API is embedded, else the events API at ``api_url``."""
+def search(settings: Settings, query: SearchQuery, *, reach: bool = False) -> SearchResult:
+    """Search the store when the events API is embedded, else the events API at ``api_url``.
+
+    ``reach``: also say how far the data reaches when the search found events (the store only).
+    """
     if not settings.api_url:
-        return search_store(settings, query)
+        return search_store(settings, query, reach=reach)
     import asyncio
 
     return asyncio.run(search_events(settings, query))
@@ -140,12 +146,14 @@ def look_back(query: SearchQuery, today: dt.date) -> Steps[LookBack | None]:
     return LookBack(query.start_after, today, earlier.total, span)
 
 
-def search_store(settings: Settings, query: SearchQuery) -> SearchResult:
+def search_store(settings: Settings, query: SearchQuery, *, reach: bool = False) -> SearchResult:
     """Search the store the embedded API would serve, read directly, with the hits' links.
 
+    With ``reach``, a page of hits also gets how far the data reaches (two one-event searches).
     An unknown country raises the store's UnknownCountryError: a UsageError whose message is
     the detail of the API's 422, so both paths print the same line and exit 2.
     """
+    from eventchat import horizon
     from eventchat.freshness import source_dates, stale_line
     from eventchat.horizon import drive
     from eventchat.store import open_store
@@ -159,6 +167,9 @@ def search_store(settings: Settings, query: SearchQuery) -> SearchResult:
         stale = stale_line(source_dates(store.meta), settings.effective_today())
         result = replace(result, stale=stale)
         if page.total:
+            if reach and page.events:
+                today = settings.effective_today()
+                result = replace(result, reach=drive(horizon.reach(today), store.search))
             return result
         back = drive(look_back(served, settings.effective_today()), store.search)
         return replace(result, look_back=back)
@@ -232,10 +243,29 @@ def run(settings: Settings, query: SearchQuery, fmt: str | None) -> None:
     chosen = fmt or ("table" if sys.stdout.isatty() else "json")
     if chosen not in FORMATS:
         raise UsageError(f"invalid --format {chosen!r}: choose one of {', '.join(FORMATS)}")
-    result = search(settings, query)
+    footer = chosen in ("table", "markdown")
+    result = search(settings, query, reach=footer)
     console = None
     if chosen == "table":
         from rich.console import Console
 
         console = Console(no_color=settings.no_color)
-    write_result(result, cast("ListFormat", chosen), sys.stdout, console, err=sys.stderr)
+    line = reach_line(result) if footer else None
+    shown = replace(result, stale=None) if line else result  # the stale line follows this one
+    write_result(shown, cast("ListFormat", chosen), sys.stdout, console, err=sys.stderr)
+    if line:
+        sys.stderr.write(line + "\n" + (result.stale + "\n" if result.stale else ""))
+
+
+def reach_line(result: SearchResult) -> str | None:
+    """The footer's line on how far the data reaches, when the search found events.
+
+    ``135 upcoming events in the data, listed up to 2027-10-18.``
+    """
+    if result.reach is None or not result.hits:
+        return None
+    n = result.reach.upcoming
+    line = f"{n:,} upcoming {'event' if n == 1 else 'events'} in the data"
+    if result.reach.last is not None:
+        line += f", listed up to {result.reach.last.isoformat()}"
+    return line + "."

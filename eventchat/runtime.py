@@ -78,7 +78,7 @@ async def open_events_client(settings: Settings) -> AsyncIterator[EventsClient]:
 
 def events_source(settings: Settings) -> str:
     """Where events come from, for greetings and diagnostics."""
-    return settings.api_url or "the embedded confs.tech dataset"
+    return settings.api_url or "the embedded dataset (four open sources)"
 
 
 @asynccontextmanager

@@ -104,3 +104,35 @@ def test_describe_masks_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "secret-value" not in rows["openai_api_key"].value
     assert rows["openai_api_key"].value.endswith("3456")
     assert rows["openai_api_key"].source == "env"
+
+
+def test_auto_update_is_off_by_default_and_set_from_env_or_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings, origin = load_settings()
+    assert (settings.auto_update, settings.auto_update_days) == (False, 7)
+    assert origin["auto_update"] == origin["auto_update_days"] == "default"
+    write_config("auto_update = true\nauto_update_days = 14\n")
+    settings, origin = load_settings()
+    assert (settings.auto_update, settings.auto_update_days) == (True, 14)
+    assert origin["auto_update"] == origin["auto_update_days"] == "config"
+    monkeypatch.setenv("EVENTCHAT_AUTO_UPDATE", "false")
+    monkeypatch.setenv("EVENTCHAT_AUTO_UPDATE_DAYS", "3")
+    settings, origin = load_settings()
+    assert (settings.auto_update, settings.auto_update_days) == (False, 3)
+    assert origin["auto_update"] == origin["auto_update_days"] == "env"
+
+
+def test_auto_update_days_is_a_count_of_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTCHAT_AUTO_UPDATE_DAYS", "-1")
+    with pytest.raises(ConfigError, match="'auto_update_days' from the environment"):
+        load_settings()
+    monkeypatch.setenv("EVENTCHAT_AUTO_UPDATE_DAYS", "0")  # 0: whenever the data is not today's
+    assert load_settings()[0].auto_update_days == 0
+
+
+def test_the_example_config_is_valid_and_names_auto_update() -> None:
+    example = Path(__file__).resolve().parents[1] / "config.toml.example"
+    settings, origin = load_settings(config_file=example)
+    assert (settings.auto_update, settings.auto_update_days) == (False, 7)
+    assert origin["auto_update"] == origin["auto_update_days"] == "config"

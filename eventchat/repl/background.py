@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import importlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from eventchat.errors import EventchatError
 from eventchat.settings import Settings
 
 if TYPE_CHECKING:
+    from eventchat.freshness import SourceDate
+    from eventchat.horizon import Reach
     from eventchat.runtime import Runtime
 
 # What opening the runtime and the first turn import, done in a thread while the person types.
@@ -44,20 +48,39 @@ WARM_MODULES = (
 )
 
 
-def count_events(settings: Settings) -> int | None:
-    """How many events the embedded store holds, for the greeting; None if it cannot say."""
+@dataclass(frozen=True)
+class StoreSummary:
+    """What the greeting says of the embedded store, read in one open of it."""
+
+    events: int
+    reach: Reach | None  # upcoming events on today and the latest start; None if it cannot say
+    dates: list[SourceDate]  # each source's date: is the data stale, is an auto_update due
+
+
+def summarize_store(settings: Settings, today: dt.date) -> StoreSummary | None:
+    """The embedded store's count, reach and source dates, for the greeting; None if it cannot
+    say. A count and two one-event searches: a few milliseconds, unlike ``store.stats``."""
+    from eventchat import horizon
+    from eventchat.freshness import source_dates
     from eventchat.store import open_store
 
     try:
         store = open_store(settings.database)
     except (EventchatError, OSError):
         return None  # opening the runtime reports it
+    reach: Reach | None = None
+    dates: list[SourceDate] = []
     try:
-        return store.count()
+        events = store.count()
+        with contextlib.suppress(EventchatError):
+            reach = horizon.drive(horizon.reach(today), store.search)
+        with contextlib.suppress(EventchatError, OSError, ValueError):  # a bad date in the meta
+            dates = source_dates(store.meta)
     except EventchatError:
         return None
     finally:
         store.close()
+    return StoreSummary(events, reach, dates)
 
 
 def preload() -> None:

@@ -24,10 +24,10 @@ KEYS = (
 )
 
 EXAMPLES = (
-    "Any Python conferences in Germany this spring?",
-    "Which JavaScript conferences are online next month?",
-    "Is there a Rust conference in Europe with an open call for papers?",
-    "Data science conferences in London or Paris this year?",
+    "Any Python conferences in Europe next spring?",
+    "Which conferences can I attend online this month?",
+    "Which security conferences have a call for papers closing soon?",
+    "Machine learning conferences early next year?",
     "Tell me more about the second one.",
 )
 

@@ -6,6 +6,9 @@ says how to leave; a second one within two seconds leaves, as do Ctrl-D, ``/exit
 
 The prompt comes first: the runtime (model client, embedded events API) opens in the background
 while the person types, with the heavy imports in a thread, so the first answer is not slower.
+With the embedded store the greeting says how far the data reaches, and when it is old;
+``auto_update`` then refreshes it in the background (:mod:`eventchat.repl.autoupdate`), and its
+line comes above the prompt, or before the next one while a turn runs.
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ from typing import TYPE_CHECKING, TextIO
 
 from eventchat.chat.stream import Usage
 from eventchat.errors import EventchatError, ExitStatus
-from eventchat.repl.background import RuntimeHolder, count_events
+from eventchat.repl.autoupdate import BackgroundUpdate, due
+from eventchat.repl.background import RuntimeHolder, StoreSummary, summarize_store
 from eventchat.repl.commands import COMMANDS, format_names
 from eventchat.repl.turnlog import Recorder, RequestLog, TurnRecord, events_http_client
 from eventchat.settings import Settings
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from prompt_toolkit import PromptSession
 
     from eventchat.chat.engine import ChatEngine
@@ -67,6 +73,11 @@ class Repl:
             self._hook(self._runtime)
         self.turn_task: asyncio.Task[ExitStatus] | None = None
         self._last_ctrl_c = float("-inf")
+        self.summary: StoreSummary | None = None  # of the embedded store, read by the greeting
+        self.update: BackgroundUpdate | None = None  # the session's one auto_update
+        self._prompting = False  # the prompt is on screen, taking input
+        self._pending: list[str] = []  # lines that came while it was not
+        self._shown: set[asyncio.Future[None]] = set()
 
     async def ready(self) -> Runtime:
         """The runtime, once open (at once unless it is still opening in the background)."""
@@ -114,6 +125,24 @@ class Repl:
         self.err.write(text + "\n")
         self.err.flush()
 
+    def notice(self, text: str) -> None:
+        """A line that comes on its own (the background update's), on the event loop: above the
+        prompt while the person types (prompt-toolkit moves the prompt below it), else before the
+        next prompt, so it never cuts into an answer."""
+        if not self._prompting:
+            self._pending.append(text)
+            return
+        from prompt_toolkit.application import run_in_terminal
+
+        shown = asyncio.ensure_future(run_in_terminal(lambda: self.info(text)))
+        self._shown.add(shown)
+        shown.add_done_callback(self._shown.discard)
+
+    def _show_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        for text in pending:
+            self.info(text)
+
     def clear(self) -> None:
         """Forget the conversation."""
         from eventchat.render import GroundedLinks
@@ -133,26 +162,45 @@ class Repl:
         self.settings = self.settings.model_copy(update={"format": name})
 
     async def greet(self) -> None:
-        """Model, events source (with its event count when embedded) and how to get help."""
+        """Model, events source and how to get help; with the embedded store, its events, how
+        far they reach, and the line saying the data is old when it is."""
         from eventchat import __version__
         from eventchat.runtime import events_source
 
         source = events_source(self.settings)
+        data: list[str] = []
         if not self.settings.api_url:
-            count = await asyncio.to_thread(count_events, self.settings)
-            if count is not None:
-                source += f" ({count:,} events)"
+            today = self.settings.effective_today()
+            self.summary = await asyncio.to_thread(summarize_store, self.settings, today)
+            if self.summary is not None:
+                if self.summary.reach is None:  # the count alone, as the source's
+                    source += f" ({self.summary.events:,} events)"
+                data = data_lines(self.summary, today)
         self.info(
-            f"eventchat {__version__} · model {self.settings.model} · events from {source}\n"
-            "Ask about tech events. /help for commands and keys, /examples for ideas, "
-            "Ctrl-D to quit."
+            "\n".join(
+                [
+                    f"eventchat {__version__} · model {self.settings.model} · events from {source}",
+                    *data,
+                    "Ask about tech events. /help for commands and keys, /examples for ideas, "
+                    "Ctrl-D to quit.",
+                ]
+            )
         )
+
+    def start_update(self) -> None:
+        """Start the session's one background update when ``auto_update`` wants one."""
+        if self.update is not None or self.summary is None:
+            return
+        if due(self.settings, self.summary.dates, self.settings.effective_today()):
+            self.update = BackgroundUpdate(self.settings, self.notice)
+            self.update.start()
 
     async def run(self) -> ExitStatus:
         """Prompt until the person exits; a runtime that fails to open ends it with its status."""
         await self.greet()
         if self.holder is not None:
             self.holder.start()  # after the greeting's count, so one process builds the store
+        self.start_update()
         try:
             while self.running:
                 text = await self.read()
@@ -163,12 +211,16 @@ class Repl:
             self.info(f"eventchat: error: {exc.message}")
             return exc.exit_status
         finally:
+            if self.update is not None:
+                self.update.abandon()  # a daemon thread: leaving does not wait for it
             if self.holder is not None:
                 await self.holder.close()
         return ExitStatus.OK
 
     async def read(self) -> str | None:
         """The next message, "" for nothing to do, or None to exit."""
+        self._show_pending()
+        self._prompting = True
         try:
             return await self.session.prompt_async()
         except KeyboardInterrupt:
@@ -180,6 +232,8 @@ class Repl:
             return ""
         except EOFError:
             return None
+        finally:
+            self._prompting = False
 
     async def handle(self, text: str) -> None:
         """Act on one message: exit word, slash command or question."""
@@ -240,6 +294,24 @@ class Repl:
         """Cancel the running turn, if any (what Ctrl-C does while an answer streams)."""
         if self.turn_task is not None:
             self.turn_task.cancel()
+
+
+def data_lines(summary: StoreSummary, today: dt.date) -> list[str]:
+    """The greeting's lines on the data: how far it reaches; that it is old, when it is.
+
+    ``8,252 events, 135 upcoming on 2026-12-03, listed up to 2027-10-18.``
+    """
+    from eventchat.freshness import stale_line
+
+    lines = []
+    if (reach := summary.reach) is not None:
+        line = f"{summary.events:,} events, {reach.upcoming:,} upcoming on {today.isoformat()}"
+        if reach.last is not None:
+            line += f", listed up to {reach.last.isoformat()}"
+        lines.append(line + ".")
+    if stale := stale_line(summary.dates, today):
+        lines.append(stale)
+    return lines
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from pathlib import Path
@@ -139,19 +140,62 @@ class CountingStore:
 
 
 @pytest.mark.usefixtures("late")
-@pytest.mark.parametrize(("text", "searches"), [("ai", 1), ("ruby", 4)])
+@pytest.mark.parametrize(
+    ("text", "fmt", "searches"),
+    [("ai", "json", 1), ("ruby", "json", 4), ("ai", "table", 3), ("ruby", "markdown", 4)],
+)
 def test_the_look_back_runs_only_when_nothing_matches(
-    text: str, searches: int, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+    text: str, fmt: str, searches: int, store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import eventchat.store
 
     counting = CountingStore(store)
     monkeypatch.setattr(eventchat.store, "open_store", lambda database: counting)
-    outcome = invoke("search", text, "--format", "json")
+    outcome = invoke("search", text, "--format", fmt)
     assert outcome.code == 0, outcome.stderr
-    doc = json.loads(outcome.stdout)
-    assert ("hint" in doc) is (doc["total"] == 0)
-    assert len(counting.searches) == searches  # the search; then the span (2) and one count
+    if fmt == "json":
+        doc = json.loads(outcome.stdout)
+        assert ("hint" in doc) is (doc["total"] == 0)
+    # the search; with nothing found, the span (2) and one count; with events found, the table's
+    # and markdown's footer reads how far the data reaches (2 one-event searches), json does not
+    assert len(counting.searches) == searches
+
+
+def reach_line(store: SQLiteStore, today: str) -> str:
+    stats = store.stats(dt.date.fromisoformat(today))
+    return f"{stats.upcoming:,} upcoming events in the data, listed up to {stats.last_start}.\n"
+
+
+@pytest.mark.usefixtures("late")
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_the_footer_says_how_far_the_data_reaches_then_that_it_is_old(
+    fmt: str, store: SQLiteStore
+) -> None:
+    done = search("python", "--format", fmt)
+    assert done.returncode == 0, done.stderr
+    total = store.search(SearchQuery(q="python", start_after=LATE)).total
+    assert done.stdout.rstrip().endswith(f"Events 1–{total} of {total}.")  # the footer, as it was
+    stale = past_hint(store).splitlines(keepends=True)[-1]
+    assert done.stderr == reach_line(store, LATE) + stale
+    assert done.stderr.startswith("135 upcoming events in the data, listed up to 2027-10-18.\n")
+
+
+def test_the_footer_at_a_day_when_the_data_is_not_old(
+    bundled_database: Path, store: SQLiteStore
+) -> None:
+    done = search("python", "--format", "markdown", "--today", "2026-09-01")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == reach_line(store, "2026-09-01")
+
+
+@pytest.mark.usefixtures("late")
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_and_jsonl_stay_as_they_were(fmt: str) -> None:
+    done = search("python", "--format", fmt)
+    assert done.returncode == 0, done.stderr
+    assert "upcoming" not in done.stdout + done.stderr
+    if fmt == "json":
+        assert set(json.loads(done.stdout)) == {"total", "count", "offset", "events", "stale"}
 
 
 @pytest.mark.usefixtures("bundled_database")

@@ -19,6 +19,7 @@ from eventchat.errors import StoreError, UsageError
 from eventchat.models import EventLinks, SearchPage, SearchQuery
 from eventchat.render.event_list import write_result
 from eventchat.settings import Settings, load_settings
+from eventchat.store import SQLiteStore
 from tests.cli.test_cli_basics import imported_modules
 from tests.security.cli_runner import invoke
 from tests.support.cli import run_eventchat
@@ -176,3 +177,46 @@ async def test_the_look_back_is_the_same_on_both_paths(
     assert direct.look_back.span is not None
     assert direct.look_back.span.last.isoformat() == "2027-10-18"
     assert replace(direct, stale=None) == await lookup.search_events(settings, wanted)
+
+
+@pytest.mark.anyio
+async def test_only_the_store_read_directly_says_how_far_the_data_reaches(
+    embedded: Settings, store: SQLiteStore
+) -> None:
+    wanted = query(embedded, q="python")
+    direct = lookup.search_store(embedded, wanted, reach=True)
+    stats = store.stats(embedded.effective_today())
+    assert direct.reach is not None
+    assert (
+        direct.reach.upcoming,
+        direct.reach.last.isoformat() if direct.reach.last else None,
+    ) == (
+        stats.upcoming,
+        stats.last_start,
+    )
+    assert lookup.reach_line(direct) == (
+        f"{stats.upcoming:,} upcoming events in the data, listed up to {stats.last_start}."
+    )
+    assert lookup.search_store(embedded, wanted).reach is None  # json asks for none
+    via_api = await lookup.search_events(embedded, wanted)
+    assert via_api.reach is None
+    assert replace(direct, stale=None, reach=None) == via_api
+
+
+def test_with_an_api_url_the_footer_has_no_reach_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from eventchat.models import Event
+
+    event = Event(id="e1", name="Remote Conf", start="2027-01-01")
+    found = lookup.SearchResult(total=1, offset=0, hits=[lookup.Hit(event, None)])
+
+    async def via_client(settings: Settings, wanted: SearchQuery) -> lookup.SearchResult:
+        return found
+
+    monkeypatch.setattr(lookup, "search_events", via_client)
+    settings = Settings(api_url="http://events.example")
+    lookup.run(settings, SearchQuery(q="remote"), "markdown")
+    shown = capsys.readouterr()
+    assert shown.out.rstrip().endswith("Events 1–1 of 1.")
+    assert shown.err == ""  # the remote API decides what it says of its data

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ import pytest
 from tests.support.openai_server import OpenAIServer
 
 TODAY = "2019-01-01"
+LATE = "2026-12-03"  # the bundled data (newest from 2026-08-20) is 105 days old on this day
 
 
 @pytest.fixture
@@ -93,3 +98,69 @@ def terminal(chat_env: OpenAIServer) -> Iterator[type[Terminal]]:
     yield Started
     for term in started:
         term.kill()
+
+
+BACKGROUND_CONF = {
+    "name": "Background Conf",
+    "url": "https://background-conf.example",
+    "startDate": "2027-01-14",
+    "endDate": "2027-01-15",
+    "city": "Leipzig",
+    "country": "Germany",
+}
+
+
+@dataclass
+class ConfsServer:
+    """A local stand-in for every source ``data update`` downloads: the confs.tech layout
+    (``/confs/{year}/{topic}.json``) serves ``files``, every other path is a 404 (so the other
+    bundled sources fail and keep their data). Each request waits until ``release`` is set."""
+
+    url: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    asked: threading.Event = field(default_factory=threading.Event)  # a request came in
+    release: threading.Event = field(default_factory=threading.Event)
+    answered: int = 0
+
+    def env(self) -> dict[str, str]:
+        """The settings that point ``data update`` here (and nowhere on the network)."""
+        elsewhere = {
+            name: f"{self.url}/{name}"
+            for name in ("python-deadlines", "ccf-deadlines", "ai-deadlines", "developers.events")
+        }
+        return {
+            "EVENTCHAT_DATA_UPDATE_URL": f"{self.url}/confs",
+            "EVENTCHAT_SOURCE_URLS": json.dumps(elsewhere),
+        }
+
+
+@pytest.fixture
+def confs_server() -> Iterator[ConfsServer]:
+    """A :class:`ConfsServer` with one 2027 Python conference, answering at once."""
+    state = ConfsServer(files={"/confs/2027/python.json": json.dumps([BACKGROUND_CONF]).encode()})
+    state.release.set()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            state.requests.append(self.path)
+            state.asked.set()
+            state.release.wait(60)
+            body = state.files.get(self.path)
+            self.send_response(404 if body is None else 200)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+            state.answered += 1
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    state.release.set()  # let any waiting request go
+    server.shutdown()
+    server.server_close()

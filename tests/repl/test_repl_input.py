@@ -26,6 +26,7 @@ from eventchat.repl.loop import Repl
 from eventchat.repl.prompt import make_prompt_session
 from eventchat.runtime import open_runtime
 from eventchat.settings import load_settings
+from eventchat.store import SQLiteStore
 from tests.support.openai_script import context_too_long, text, tool_call
 from tests.support.openai_server import OpenAIServer
 
@@ -94,11 +95,13 @@ async def test_a_bracketed_paste_stays_one_message(chat_env: OpenAIServer) -> No
     assert user_messages(chat_env) == ["line one\nline two\nline three"]
 
 
-async def test_greeting_names_model_source_and_count(chat_env: OpenAIServer) -> None:
+async def test_greeting_names_model_source_and_count(
+    chat_env: OpenAIServer, store: SQLiteStore
+) -> None:
     done = await chat("")
     assert "gpt-test" in done.err
     assert "embedded" in done.err
-    assert "events)" in done.err  # the event count
+    assert f"{store.count():,} events, " in done.err  # the count, then how far the data reaches
     assert "/help" in done.err
 
 
