@@ -43,6 +43,15 @@ class Event(BaseModel):
     tags: list[str] = Field(default_factory=list)
     description: str | None = None
     source: str | None = None
+    timezone: str | None = Field(
+        default=None,
+        description="The IANA zone where it happens (Europe/Berlin), when known: start and end "
+        "are local times there, so their date is the local day.",
+    )
+    series: str | None = Field(
+        default=None,
+        description="The recurring series this occurrence belongs to (one key per series).",
+    )
 
 
 class Deadline(BaseModel):

@@ -16,6 +16,7 @@ COLUMNS = (
     "id", "name", "start_at", "end_at", "start_day", "end_day", "venue", "address", "locality",
     "region", "country", "country_code", "online", "tags", "description", "source",
     "locality_key", "origin", "url", "images", "cfp_url", "cfp_end_date", "social", "deadlines",
+    "timezone", "series",
 )  # fmt: skip
 LINK_COLUMNS = "id, url, images, cfp_url, cfp_end_date, social, deadlines"
 
@@ -39,6 +40,7 @@ def to_row(event: EventDetail, origin: str) -> tuple[Any, ...]:
         fold(event.locality) if event.locality else None, origin, links.url,
         json.dumps(links.images), links.cfp_url, links.cfp_end_date, json.dumps(links.social),
         json.dumps([d.model_dump(exclude_none=True) for d in links.deadlines], ensure_ascii=False),
+        event.timezone, event.series,
     )  # fmt: skip
 
 
@@ -67,6 +69,8 @@ def to_event(row: Row) -> Event:
         tags=_listed(row["tags"]),
         description=row["description"],
         source=row["source"],
+        timezone=row["timezone"],
+        series=row["series"],
     )
 
 

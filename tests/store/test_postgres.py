@@ -49,6 +49,7 @@ def test_migrations_are_recorded_once_when_workers_start_together(postgres_url: 
             "m007_search_counts",
             "m008_search_index",
             "m009_deadlines",
+            "m010_zone_and_series",
         ]
         assert [s.migrations() for s in stores] == [expected] * 4
     finally:

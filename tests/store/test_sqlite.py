@@ -22,7 +22,8 @@ def test_migrations_are_recorded_in_order_and_not_rerun(tmp_path: Path) -> None:
         "m007_ranking_scores",
         "m008_search_index",
         "m009_deadlines",
+        "m010_zone_and_series",
     ]
     reopened.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 9
+        assert db.execute("SELECT count(*) FROM migrations").fetchone()[0] == 10

@@ -39,6 +39,10 @@ class ImportBatch:
     events: list[EventDetail] = field(default_factory=list)
     errors: list[ImportRecordError] = field(default_factory=list)
     skipped: int = 0
+    cancelled: int = 0  # cancelled events, left out (counted, never imported)
+    duplicates: int = 0  # records repeating one already read from the file
+    # One line each for the person importing: a series cut short, a place not resolved.
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the person importing: file, format and counts."""

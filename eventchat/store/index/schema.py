@@ -21,7 +21,7 @@ import tantivy
 
 from eventchat.store.countries import country_words, region_name
 
-FORMAT = 4  # bump on any change to the fields, analyzers or sorting
+FORMAT = 5  # bump on any change to the fields, analyzers or sorting
 # The order of the rows a rebuild reads, in either store: ties in a fresh index go by id.
 REBUILD_ORDER = "ORDER BY start_day, start_at, id"
 SORT_FIELD = "start"  # documents in start order: ties of score or start keep it
@@ -98,7 +98,19 @@ def build_schema() -> tantivy.Schema:
     builder.add_boolean_field("online", indexed=True, fast=True)
     # Each deadline's local day (several per event): filters, and sort=deadline reads them.
     builder.add_integer_field("deadline_day", stored=True, indexed=True, fast=True)
+    # The series an occurrence belongs to (0: none), so a page shows a series at most twice.
+    builder.add_integer_field("series", indexed=True, fast=True)
     return builder.build()
+
+
+def series_key(series: str | None) -> int:
+    """A positive 62-bit key for a series name (0 for none)."""
+    if not series:
+        return 0
+    import hashlib
+
+    digest = hashlib.blake2b(series.encode("utf-8"), digest_size=8).digest()
+    return (int.from_bytes(digest, "big") >> 2) or 1
 
 
 def day_number(day: str) -> int | None:
@@ -210,6 +222,7 @@ def document(row: Mapping[str, Any]) -> tantivy.Document:
         end_day=end,
         start=start * 86_400 + _seconds(str(row["start_at"])),
         online=bool(row["online"]),
+        series=series_key(row["series"]),
     )
     for name, text in _texts(row, tags).items():
         if text:

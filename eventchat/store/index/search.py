@@ -11,11 +11,16 @@ is sorted by start and built from rows in (start, id) order, so in a freshly bui
 go by start and then id, the same on every backend; events written since sit in later
 segments, still in one fixed order, so pages never overlap or skip. Resolving ties exactly
 in Python instead cost 30 ms when ten thousand events share a score (a name like "X Summit").
+
+A recurring series (events sharing ``series``) shows its first two matches in that order and
+the total counts what is shown, so one monthly meetup never fills a page; a narrower date range
+reaches its later occurrences. An index without series pays one empty range lookup for this.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,7 +28,13 @@ import tantivy
 
 from eventchat.models import SearchQuery
 from eventchat.store.countries import resolve_country
-from eventchat.store.index.schema import EXACT_FIELD, EXACT_WEIGHT, TEXT_FIELDS, day_number
+from eventchat.store.index.schema import (
+    EXACT_FIELD,
+    EXACT_WEIGHT,
+    TEXT_FIELDS,
+    build_schema,
+    day_number,
+)
 from eventchat.store.text import clean_text, fold
 
 # A cap on the number of words keeps a 10 kB paste from becoming a 2,000-clause query.
@@ -155,16 +166,74 @@ def page(
         total = _count(searcher.search(planned.query, 1, count=True))
         if offset >= total:
             return total, []
+    extras = _series_extras(searcher, planned.query)
     if planned.order == "deadline":
-        return _by_deadline(searcher, planned, offset, limit)
+        return _by_deadline(searcher, planned, offset, limit, extras)
+    if not extras:
+        result = _search(searcher, planned, limit, offset)
+        return _count(result), [searcher.doc(address)["id"][0] for _, address in result.hits]
+    # Some series match more than SERIES_SHOWN times: read far enough to drop their extras.
+    dropped = sum(extras.values())
+    result = _search(searcher, planned, min(offset + limit + dropped, MAX_SERIES_READ), 0)
+    kept = _shown(searcher, [address for _, address in result.hits])
+    page_of = kept[offset : offset + limit]
+    return _count(result) - dropped, [searcher.doc(address)["id"][0] for address in page_of]
+
+
+def _search(
+    searcher: tantivy.Searcher, planned: Plan, limit: int, offset: int
+) -> tantivy.SearchResult:
     if planned.order == "relevance":
-        result = searcher.search(planned.query, limit, count=True, offset=offset)
-    else:
-        result = searcher.search(
-            planned.query, limit, count=True, offset=offset, order_by_field="start",
-            order=tantivy.Order.Asc,
-        )  # fmt: skip
-    return _count(result), [searcher.doc(address)["id"][0] for _, address in result.hits]
+        return searcher.search(planned.query, limit, count=True, offset=offset)
+    return searcher.search(
+        planned.query, limit, count=True, offset=offset, order_by_field="start",
+        order=tantivy.Order.Asc,
+    )  # fmt: skip
+
+
+# A recurring series shows its first SERIES_SHOWN matches (the next ones, in date order): one
+# monthly meetup does not fill a page. Its other occurrences are there for a narrower date range.
+SERIES_SHOWN = 2
+MAX_SERIES_READ = 20_000
+_SERIES_MAX = 2**62
+
+
+@functools.cache
+def _in_series() -> tantivy.Query:
+    """Every document of some series (the schema is fixed by its FORMAT)."""
+    return tantivy.Query.range_query(
+        build_schema(), "series", tantivy.FieldType.Integer, 1, _SERIES_MAX
+    )
+
+
+def _series_extras(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[int, int]:
+    """For each series matching more than SERIES_SHOWN times, how many matches it drops."""
+    in_series = _in_series()
+    if not _count(searcher.search(in_series, 1, count=True)):
+        return {}  # no series in the index: the common case costs one empty range lookup
+    both = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, query), (tantivy.Occur.Must, in_series)]
+    )
+    terms = {"terms": {"field": "series", "size": 65_000, "min_doc_count": SERIES_SHOWN + 1}}
+    buckets = searcher.aggregate(both, {"s": terms})["s"]["buckets"]
+    return {int(b["key"]): int(b["doc_count"]) - SERIES_SHOWN for b in buckets}
+
+
+def _shown(
+    searcher: tantivy.Searcher, addresses: list[tantivy.DocAddress]
+) -> list[tantivy.DocAddress]:
+    """``addresses`` in order, without each series' matches past its first SERIES_SHOWN."""
+    seen: dict[int, int] = {}
+    kept = []
+    for address, key in zip(
+        addresses, searcher.fast_field_values("series", addresses), strict=True
+    ):
+        if key:
+            seen[int(key)] = seen.get(int(key), 0) + 1
+            if seen[int(key)] > SERIES_SHOWN:
+                continue
+        kept.append(address)
+    return kept
 
 
 # sort=deadline orders in Python the first MAX_DEADLINE_SORTED matches by start; a search that
@@ -174,7 +243,7 @@ _NO_DEADLINE = 10**9
 
 
 def _by_deadline(
-    searcher: tantivy.Searcher, planned: Plan, offset: int, limit: int
+    searcher: tantivy.Searcher, planned: Plan, offset: int, limit: int, extras: dict[int, int]
 ) -> tuple[int, list[str]]:
     """Matches by their first deadline within the bounds (none: last), then start, then id."""
     result = searcher.search(
@@ -182,8 +251,12 @@ def _by_deadline(
         order=tantivy.Order.Asc,
     )  # fmt: skip
     after, before = planned.deadlines
+    hits = result.hits
+    if extras:
+        shown = set(map(_address_key, _shown(searcher, [address for _, address in hits])))
+        hits = [(start, address) for start, address in hits if _address_key(address) in shown]
     keyed = []
-    for start, address in result.hits:
+    for start, address in hits:
         doc = searcher.doc(address)
         days = [
             d for d in doc.to_dict().get("deadline_day", [])
@@ -191,7 +264,12 @@ def _by_deadline(
         ]  # fmt: skip
         keyed.append(((min(days, default=_NO_DEADLINE), start, doc["id"][0].encode()), doc))
     keyed.sort(key=lambda item: item[0])
-    return _count(result), [doc["id"][0] for _, doc in keyed[offset : offset + limit]]
+    total = _count(result) - sum(extras.values())
+    return total, [doc["id"][0] for _, doc in keyed[offset : offset + limit]]
+
+
+def _address_key(address: tantivy.DocAddress) -> tuple[int, int]:
+    return (address.segment_ord, address.doc)
 
 
 def _count(result: tantivy.SearchResult) -> int:

@@ -275,6 +275,12 @@ def m009_deadlines(db: psycopg.Connection[TupleRow]) -> None:
     db.execute("ALTER TABLE events ADD COLUMN deadlines jsonb NOT NULL DEFAULT '[]'")
 
 
+@migration
+def m010_zone_and_series(db: psycopg.Connection[TupleRow]) -> None:
+    """The zone an event happens in (its times are local there) and the series it belongs to."""
+    db.execute("ALTER TABLE events ADD COLUMN timezone text, ADD COLUMN series text")
+
+
 def migrate(db: psycopg.Connection[TupleRow]) -> list[str]:
     """Apply the pending migrations in order under the migration lock; return the names applied.
 

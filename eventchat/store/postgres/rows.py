@@ -18,7 +18,7 @@ from eventchat.store.rows import COLUMNS, to_row
 
 EVENT_COLUMNS = (
     "id, name, start_at, end_at, venue, address, locality, region, country, country_code, "
-    "online, tags, description, source"
+    "online, tags, description, source, timezone, series"
 )
 
 

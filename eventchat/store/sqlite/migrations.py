@@ -250,6 +250,13 @@ def m009_deadlines(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE events ADD COLUMN deadlines TEXT NOT NULL DEFAULT '[]'")
 
 
+@migration
+def m010_zone_and_series(db: sqlite3.Connection) -> None:
+    """The zone an event happens in (its times are local there) and the series it belongs to."""
+    db.execute("ALTER TABLE events ADD COLUMN timezone TEXT")
+    db.execute("ALTER TABLE events ADD COLUMN series TEXT")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the pending migrations in order; return the names applied."""
     db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
