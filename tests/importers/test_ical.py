@@ -10,7 +10,7 @@ import pytest
 
 from eventchat.models import EventDetail
 from eventchat.store.importers import ImportBatch, parse_file
-from eventchat.store.importers.ical import MAX_OCCURRENCES
+from eventchat.store.importers.ical import MAX_OCCURRENCES, MAX_PAST
 
 TODAY = dt.date(2026, 1, 1)
 
@@ -29,11 +29,13 @@ def test_all_day_event_with_location_categories_and_url(batch: ImportBatch) -> N
     (summit,) = _named(batch, "Open Source Summit")
 
     assert (summit.start, summit.end) == ("2026-03-01", "2026-03-03")  # DTEND is exclusive
-    assert (summit.venue, summit.address, summit.locality) == (
+    assert (summit.venue, summit.address, summit.locality, summit.country_code) == (
         "Messe Nord",
-        "Halle 4, Karlsruhe",
-        None,
+        "Halle 4",
+        "Karlsruhe",
+        "DE",
     )
+    assert summit.timezone == "Europe/Berlin"  # the place's zone: an all-day event stays dates
     assert summit.tags == ["open source", "linux", "community"]
     assert summit.links is not None
     assert summit.links.url == "https://summit.example"
@@ -43,7 +45,7 @@ def test_all_day_event_with_location_categories_and_url(batch: ImportBatch) -> N
 def test_contacts_are_stripped_and_organizer_ignored(batch: ImportBatch) -> None:
     (summit,) = _named(batch, "Open Source Summit")
 
-    assert summit.description == "Three days. Contact: / Tel."
+    assert summit.description == "Three days. Contact: [e-mail removed] / Tel. [phone removed]"
     dumped = summit.model_dump_json()
     assert "info@summit.example" not in dumped
     assert "123456" not in dumped
@@ -61,7 +63,8 @@ def test_utc_with_duration(batch: ImportBatch) -> None:
     (call,) = _named(batch, "Release call")
 
     assert (call.start, call.end) == ("2026-06-20T16:00:00+00:00", "2026-06-20T17:00:00+00:00")
-    assert (call.venue, call.address) == (None, "Rathausplatz 1")
+    assert (call.venue, call.address, call.locality) == ("Rathausplatz 1", None, None)
+    assert batch.notes.count("1 place not recognised, kept as venue text: 'Rathausplatz 1'") == 1
 
 
 def test_weekly_series_honours_exdate_and_overrides(batch: ImportBatch) -> None:
@@ -80,9 +83,17 @@ def test_weekly_series_honours_exdate_and_overrides(batch: ImportBatch) -> None:
 
 def test_endless_series_is_bounded_by_window_and_count(batch: ImportBatch) -> None:
     standups = _named(batch, "Daily standup")
+    ahead = [e for e in standups if e.start >= "2026-01-01"]
 
-    assert len(standups) == MAX_OCCURRENCES
-    assert standups[0].start == "2025-01-01T09:00:00+00:00"  # one year before today
+    assert len(ahead) == MAX_OCCURRENCES  # counted from today on
+    assert ahead[0].start == "2026-01-01T09:00:00+00:00"
+    assert len(standups) == MAX_OCCURRENCES + MAX_PAST  # and the closest of the year before
+    assert standups[0].start == "2025-09-23T09:00:00+00:00"
+    assert {e.series for e in standups} == {"ical:endless-1@example.org"}
+    assert (
+        "kept 100 occurrences of 'Daily standup' from 2026-01-01 "
+        "and the last 100 before 2026-01-01 (since 2025-09-23)"
+    ) in batch.notes
 
 
 def test_window_ends_two_years_ahead(tmp_path: Path) -> None:

@@ -8,21 +8,31 @@ from eventchat.store.importers.privacy import has_contact, scrub
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "marked", "label"),
     [
-        ("Questions: orga@pycon.example.", "Questions:."),
-        ("write to mailto:Jo.Doe+events@mail.example.co.uk today", "write to today"),
-        ("Call +49 30 1234567 now", "Call now"),
-        ("Tel.: (030) 12345-678", "Tel."),
-        ("Phone (+1) 555 123 4567", "Phone"),
-        ("Office (555) 123-4567, ask for Jo", "Office, ask for Jo"),
-        ("fax 0049 721 123456", "fax"),
-        ("tel:+4930123456 is our line", "is our line"),
+        ("Questions: orga@pycon.example.", "Questions: [e-mail removed].", "Questions:."),
+        (
+            "write to mailto:Jo.Doe+events@mail.example.co.uk today",
+            "write to [e-mail removed] today",
+            "write to today",
+        ),
+        ("Call +49 30 1234567 now", "Call [phone removed] now", "Call now"),
+        ("Tel.: (030) 12345-678", "Tel.: [phone removed]", "Tel."),
+        ("Phone (+1) 555 123 4567", "Phone [phone removed]", "Phone"),
+        (
+            "Office (555) 123-4567, ask for Jo",
+            "Office [phone removed], ask for Jo",
+            "Office, ask for Jo",
+        ),
+        ("fax 0049 721 123456", "fax [phone removed]", "fax"),
+        ("tel:+4930123456 is our line", "[phone removed] is our line", "is our line"),
     ],
 )
-def test_contacts_are_removed(text: str, expected: str) -> None:
-    assert scrub(text) == expected
+def test_contacts_are_removed(text: str, marked: str, label: str) -> None:
+    assert scrub(text) == marked
+    assert scrub(text, marks=False) == label
     assert has_contact(text)
+    assert not has_contact(marked)
 
 
 @pytest.mark.parametrize(
@@ -42,4 +52,5 @@ def test_dates_numbers_and_handles_survive(text: str) -> None:
 
 def test_multiline_text_keeps_its_lines() -> None:
     text = "Line one, mail a@b.example\nLine two"
-    assert scrub(text) == "Line one, mail\nLine two"
+    assert scrub(text) == "Line one, mail [e-mail removed]\nLine two"
+    assert scrub(text, marks=False) == "Line one, mail\nLine two"

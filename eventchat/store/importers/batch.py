@@ -43,12 +43,25 @@ class ImportBatch:
     duplicates: int = 0  # records repeating one already read from the file
     # One line each for the person importing: a series cut short, a place not resolved.
     notes: list[str] = field(default_factory=list)
+    # Why the file broke off (a cut download): its complete records were read, the import fails.
+    incomplete: str | None = None
 
-    def summary(self) -> str:
-        """One line for the person importing: file, format and counts."""
-        parts = [_count(len(self.events), "event")]
+    def summary(self, *, events: int | None = None, changes: dict[str, int] | None = None) -> str:
+        """One line for the person importing: file, format and counts.
+
+        ``events`` is how many events the file gave when they were handed on as it was read
+        (a streamed import leaves ``events`` empty), ``changes`` how they compare with what the
+        store held (``{"new": 3, "updated": 1, "unchanged": 0}``), shown after the count.
+        """
+        parts = [_count(len(self.events) if events is None else events, "event")]
+        if changes:
+            parts[0] += " (" + ", ".join(f"{n:,} {what}" for what, n in changes.items()) + ")"
         if self.errors:
             parts.append(_count(len(self.errors), "bad record"))
+        if self.duplicates:
+            parts.append(_count(self.duplicates, "duplicate"))
+        if self.cancelled:
+            parts.append(f"{self.cancelled:,} cancelled")
         if self.skipped:
             parts.append(_count(self.skipped, "non-event record") + " skipped")
         return f"{self.path.name} ({self.format}): " + ", ".join(parts)

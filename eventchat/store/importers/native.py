@@ -3,7 +3,10 @@
 An object's ``id`` is kept, so exporting events and importing them again updates the same
 events; without one the id is :func:`~eventchat.models.stable_id` of (name, start, url). The
 ``source`` is the object's own, else ``"import:eventchat"``. A ``country`` without a
-``country_code`` is resolved to one (and its display name) when the name is known.
+``country_code`` is resolved to one (and its display name) when the name is known; a
+``country`` (or ``locality``) of "Online", "Virtual" or "Remote" marks the event online and
+names no place. ``links.cfp_end_date`` and each ``links.deadlines[].at`` are checked like
+``start``: "TBD" or "2026-13-45" is a bad record naming the field.
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ from typing import Any
 
 from eventchat.models import EventDetail, stable_id
 from eventchat.store.importers.batch import RecordProblem, RecordRef
-from eventchat.store.importers.fields import check_order, country_fields, finish, iso_date, text
+from eventchat.store.importers.fields import (
+    check_order,
+    country_fields,
+    finish,
+    iso_date,
+    online_word,
+    text,
+)
 
 SOURCE = "import:eventchat"
 FORMAT = "eventchat"
@@ -36,11 +46,29 @@ def parse_record(record: Any) -> Iterator[EventDetail]:
     event_id = text(record.get("id")) or stable_id(name, start, url)
     data = {**record, "id": event_id, "name": name, "start": start, "end": end}
     data["source"] = text(record.get("source")) or SOURCE
-    if text(record.get("country")) and not text(record.get("country_code")):
+    if online_word(record.get("locality")):
+        data.update({"locality": None, "online": True})
+    if online_word(record.get("country")):
+        data.update({"country": None, "country_code": None, "online": True})
+    elif text(record.get("country")) and not text(record.get("country_code")):
         data.update(country_fields(record["country"]))
     if isinstance(links, dict):
-        data["links"] = {**links, "id": event_id}
+        data["links"] = {**_dated_links(links), "id": event_id}
     yield finish(EventDetail.model_validate(data))
+
+
+def _dated_links(links: dict[str, Any]) -> dict[str, Any]:
+    """``links`` with its CFP end date and deadline dates checked and normalised like ``start``."""
+    checked = {**links, "cfp_end_date": iso_date(links.get("cfp_end_date"), "links.cfp_end_date")}
+    deadlines = links.get("deadlines")
+    if isinstance(deadlines, list):
+        checked["deadlines"] = [
+            {**item, "at": iso_date(item.get("at"), f"links.deadlines.{index}.at", required=True)}
+            if isinstance(item, dict)
+            else item
+            for index, item in enumerate(deadlines)
+        ]
+    return checked
 
 
 def json_records(file: str, payload: Any) -> Iterator[tuple[RecordRef, Any]]:
