@@ -16,6 +16,7 @@ BENCHMARKS = [
     "engine_overhead",
     "load",
     "serve_throughput",
+    "import_bench",
 ]
 # Names kept working after their bench moved: store_search now times PostgreSQL beside SQLite.
 REDIRECTS = {"pg_search": "store_search"}

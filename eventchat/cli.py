@@ -291,15 +291,41 @@ def data_import_command(
     files: Annotated[
         list[Path], typer.Argument(help="eventchat JSON/JSONL, confs.tech JSON, JSON-LD or .ics.")
     ],
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            metavar="ZONE",
+            help="IANA zone (Europe/Berlin) for times that name none (UTC or floating).",
+        ),
+    ] = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Import events from files (format detected from content); re-importing never duplicates."""
+    """Import events from files (format detected from content); re-importing never duplicates.
+
+    Files stream (JSON Lines line by line, written 5,000 events at a time), with a progress
+    bar on a terminal; a stopped import keeps what it wrote, and importing the same files
+    again finishes it.
+    """
     from eventchat.datacmd import run_import
+    from eventchat.errors import UsageError
 
     try:
-        failed = run_import(_settings(ctx, {"database": database}), files)
+        zone = None
+        if tz is not None:
+            from eventchat.store.importers.places import valid_zone
+
+            zone = valid_zone(tz)
+            if zone is None:
+                raise UsageError(
+                    f"--tz {tz!r} is not a time zone: give an IANA name such as Europe/Berlin"
+                )
+        failed = run_import(_settings(ctx, {"database": database}), files, zone=zone)
     except EventchatError as exc:
         fail(exc, traceback=ctx.obj["traceback"])
+    except KeyboardInterrupt:  # what was written stays: run_import said how much
+        sys.stderr.write("eventchat: interrupted\n")
+        raise typer.Exit(int(ExitStatus.INTERRUPTED)) from None
     if failed:
         raise typer.Exit(int(ExitStatus.ERROR))
 

@@ -6,13 +6,19 @@ import datetime as dt
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventchat.settings import Settings
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
     from eventchat.models import EventDetail
+    from eventchat.store.base import Store
+    from eventchat.store.importers import ImportBatch
     from eventchat.store.sources.update import Tracker, UpdateResult
     from eventchat.store.stats import StoreStats
 
@@ -88,37 +94,196 @@ def database_label(settings: Settings) -> str:
     return str(default_database_path())
 
 
-def run_import(settings: Settings, paths: list[Path]) -> int:
-    """Import every file; one line per bad record or unusable file, one summary per file.
+IMPORT_KEPT = (
+    "they are kept (the import writes {chunk:,} at a time), and importing the same files again "
+    "finishes the job, finding those unchanged"
+)
 
-    Returns the number of unusable files (the CLI exits 1 when any file could not be read).
+
+@dataclass
+class _Tally:
+    """How the events of one file (or of all) compare with what the store held before."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def events(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    def changes(self) -> dict[str, int]:
+        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged}
+
+    def add(self, other: _Tally) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def _write_chunk(store: Store, events: list[EventDetail], tally: _Tally) -> None:
+    """Upsert one chunk of a file's events, counting each as new, updated or unchanged.
+
+    Which ids the store holds comes from one ``links`` call per chunk; only an event it holds is
+    read back (``get``) to tell an update from a repeat, compared as the row it would write.
     """
-    from eventchat.errors import UsageError
-    from eventchat.store import open_store
-    from eventchat.store.importers import ImportBatch, parse_file
+    from eventchat.store.rows import to_row
 
-    today = settings.effective_today()
-    batches: list[ImportBatch] = []
-    failed = 0
-    for path in resolve_files(paths):
-        try:
-            batches.append(parse_file(path, today=today))
-        except UsageError as exc:
-            failed += 1
-            _err(f"eventchat: skipped file: {exc}")
-    skipped = 0
-    for batch in batches:
-        for error in batch.errors:
-            _err(f"eventchat: skipped: {error}")
-        skipped += len(batch.errors)
-        _err(batch.summary())
+    held = {links.id for links in store.links([event.id for event in events])}
+    for event in events:
+        if event.id not in held:
+            tally.new += 1
+            continue
+        before = store.get(event.id)
+        if before is not None and to_row(before, "import") == to_row(event, "import"):
+            tally.unchanged += 1
+        else:
+            tally.updated += 1
+    store.upsert(events)
+
+
+def run_import(
+    settings: Settings,
+    paths: list[Path],
+    *,
+    zone: str | None = None,
+    chunk: int | None = None,
+) -> int:
+    """Import every file, streaming: each file's events are written ``chunk`` at a time as they
+    are read (eventchat JSON Lines line by line), so memory stays flat at any size.
+
+    One line per bad record or unusable file, each file's notes, one summary per file and one
+    for all; a progress bar (bytes read) on a terminal. ``zone`` is the ``--tz`` zone that
+    times without their own zone are read in. A stop (Ctrl-C, a failed write) keeps the chunks
+    already written, and says so. Returns the number of unusable files (the CLI exits 1 then).
+    """
+    from rich.console import Console
+
+    from eventchat.errors import EventchatError
+    from eventchat.store import open_store
+    from eventchat.store.importers import CHUNK
+    from eventchat.store.importers.places import IMPORT_ZONE
+
+    files = resolve_files(paths)
+    console = Console(stderr=True, no_color=settings.no_color)
     store = open_store(settings.database)
-    try:  # one write, so a large SQLite database ranks its frequent terms once, not per file
-        imported = store.upsert([event for batch in batches for event in batch.events])
+    token = IMPORT_ZONE.set(zone)
+    run = _Import(store, settings.effective_today(), chunk or CHUNK)
+    try:
+        with _progress(console) as progress:
+            task = progress.add_task("importing", total=sum(map(_size_of, files)) or None, events=0)
+            for path in files:
+                run.file(path, progress, task)
+    except (KeyboardInterrupt, EventchatError):
+        if run.total.events:
+            changes = ", ".join(f"{n:,} {what}" for what, n in run.total.changes().items())
+            _err(
+                f"eventchat: stopped after writing {_plural(run.total.events, 'event')} "
+                f"({changes}); " + IMPORT_KEPT.format(chunk=run.chunk)
+            )
+        raise
     finally:
         store.close()
-    _err(f"imported {imported:,} events, skipped {skipped:,} bad records from {len(batches)} files")
-    return failed
+        IMPORT_ZONE.reset(token)
+    _err(run.line())
+    return run.failed
+
+
+def _progress(console: Console) -> Progress:
+    """The bar of ``data import``: the file, bytes read of all files, events, time left; on a
+    terminal only."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[events]:>9,} events"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+class _Import:
+    """One ``data import`` run: files read and written one after another, counts kept."""
+
+    def __init__(self, store: Store, today: dt.date, chunk: int) -> None:
+        self.store = store
+        self.today = today
+        self.chunk = chunk
+        self.batches: list[ImportBatch] = []
+        self.total = _Tally()
+        self.failed = 0
+        self._done = 0  # bytes of the files already read
+
+    def file(self, path: Path, progress: Progress, task: TaskID) -> None:
+        """Import one file, writing its events a chunk at a time; print its lines."""
+        from eventchat.errors import UsageError
+        from eventchat.store.importers import stream_file
+
+        tally = _Tally()
+        done = self._done
+        progress.update(task, description=path.name[:30])
+
+        def write(events: list[EventDetail]) -> None:
+            _write_chunk(self.store, events, tally)
+            progress.update(task, events=self.total.events + tally.events)
+
+        def read(n: int) -> None:
+            progress.update(task, completed=done + n)
+
+        try:
+            batch = stream_file(
+                path, today=self.today, write=write, chunk=self.chunk, progress=read
+            )
+        except UsageError as exc:
+            self.failed += 1
+            _err(f"eventchat: skipped file: {exc}")
+            return
+        finally:
+            self.total.add(tally)
+            self._done += _size_of(path)
+        self.batches.append(batch)
+        if batch.incomplete is not None:
+            self.failed += 1  # its complete events are kept; the exit status still says so
+        for error in batch.errors:
+            _err(f"eventchat: skipped: {error}")
+        for note in batch.notes:
+            _err(f"{path.name}: {note}")
+        _err(batch.summary(events=tally.events, changes=tally.changes()))
+
+    def line(self) -> str:
+        """``imported 200,000 events from 1 file: 199,000 new, …; skipped 3 bad records, …``."""
+        batches = self.batches
+        bad = sum(len(batch.errors) for batch in batches)
+        duplicates = sum(batch.duplicates for batch in batches)
+        cancelled = sum(batch.cancelled for batch in batches)
+        other = sum(batch.skipped for batch in batches)
+        changes = ", ".join(f"{n:,} {what}" for what, n in self.total.changes().items())
+        skipped = [
+            _plural(bad, "bad record"),
+            _plural(duplicates, "duplicate"),
+            f"{cancelled:,} cancelled",
+        ]
+        if other:
+            skipped.append(_plural(other, "non-event record"))
+        return (
+            f"imported {_plural(self.total.events, 'event')} from "
+            f"{_plural(len(batches), 'file')}: {changes}; skipped {', '.join(skipped)}"
+        )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def resolve_files(paths: list[Path]) -> list[Path]:
